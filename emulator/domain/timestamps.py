@@ -1,0 +1,75 @@
+"""ISO 8601 timestamps as Sequence accepts them, parsed the same on every Python version."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_ISO_8601 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+    r"(?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+class InvalidTimestampError(ValueError):
+    """A string that is not an ISO 8601 date or date-time."""
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an ISO 8601 date-time (UTC when it has no offset; a bare date is midnight UTC)."""
+    match = _ISO_8601.fullmatch(text)
+    if match is None:
+        raise InvalidTimestampError(f"{text!r} is not an ISO 8601 date-time")
+    try:
+        return _build(match)
+    except ValueError as error:
+        raise InvalidTimestampError(f"{text!r} is not a valid date-time: {error}") from None
+
+
+def is_timestamp(text: object) -> bool:
+    """Whether `text` is a string that parse_timestamp accepts."""
+    if not isinstance(text, str):
+        return False
+    try:
+        parse_timestamp(text)
+    except InvalidTimestampError:
+        return False
+    return True
+
+
+def format_utc(instant: datetime) -> str:
+    """Render an instant as UTC ISO 8601 with `Z`, milliseconds only when there are any."""
+    utc = instant.astimezone(timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def _build(match: re.Match[str]) -> datetime:
+    year, month, day = (int(part) for part in match["date"].split("-"))
+    fraction = (match["fraction"] or "").ljust(6, "0")[:6]
+    local = datetime(
+        year,
+        month,
+        day,
+        int(match["hour"] or 0),
+        int(match["minute"] or 0),
+        int(match["second"] or 0),
+        int(fraction or 0),
+        tzinfo=_offset(match["offset"]),
+    )
+    return local.astimezone(timezone.utc)
+
+
+def _offset(text: str | None) -> timezone:
+    if text is None or text in ("Z", "z"):
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError("offset out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

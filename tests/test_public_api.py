@@ -1,0 +1,22 @@
+"""The package's public names, and what importing it costs."""
+
+import subprocess
+import sys
+
+import emulator
+
+
+def test_all_names_resolve() -> None:
+    for name in emulator.__all__:
+        assert getattr(emulator, name) is not None
+
+
+def test_create_app_builds_a_flask_app() -> None:
+    app = emulator.create_app(emulator.Settings())
+    assert app.test_client().get("/nothing").status_code == 404
+
+
+def test_importing_the_package_builds_nothing_and_loads_no_web_stack() -> None:
+    code = "import sys, emulator; print('flask' in sys.modules, 'openapi_core' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
