@@ -1,0 +1,94 @@
+"""Settings: defaults, then EMULATOR_* environment variables, then command-line flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from emulator.domain.accounts import derived_account_id
+
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, with a message for the person who gave it."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One accepted client id and secret, and the account it opens."""
+
+    client_id: str
+    client_secret: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything create_app needs to build an emulator."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    credentials: tuple[Credential, ...] = ()
+    validate_responses: bool = False
+    max_body_bytes: int = MIB
+    log_level: str = "INFO"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given settings changed; None means 'keep'."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def parse_credential(text: str) -> Credential:
+    """Parse `clientId:clientSecret[=accountId]`."""
+    pair, _, account_id = text.partition("=")
+    client_id, colon, secret = pair.partition(":")
+    if not client_id or not colon or not secret:
+        raise ConfigError(f"credentials {text!r}: expected clientId:clientSecret[=accountId]")
+    return Credential(client_id, secret, account_id or derived_account_id(client_id))
+
+
+def parse_credentials(text: str) -> tuple[Credential, ...]:
+    """Parse several credentials separated by commas or spaces."""
+    return tuple(parse_credential(item) for item in text.replace(",", " ").split())
+
+
+def parse_bool(text: str) -> bool:
+    """Read a yes/no setting."""
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{text!r}: expected true or false")
+
+
+def parse_port(text: str) -> int:
+    """Read a TCP port (0 means any free port)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise ConfigError(f"port {text!r}: expected a number from 0 to 65535")
+    return int(text)
+
+
+_ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "EMULATOR_HOST": ("host", str),
+    "EMULATOR_PORT": ("port", parse_port),
+    "EMULATOR_CREDENTIALS": ("credentials", parse_credentials),
+    "EMULATOR_VALIDATE_RESPONSES": ("validate_responses", parse_bool),
+    "EMULATOR_LOG_LEVEL": ("log_level", str.upper),
+}
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from defaults and the EMULATOR_* variables that are set."""
+    env = os.environ if environ is None else environ
+    overrides = {}
+    for name, (attribute, parse) in _ENVIRONMENT.items():
+        if env.get(name):
+            try:
+                overrides[attribute] = parse(env[name])
+            except ConfigError as error:
+                raise ConfigError(f"{name}: {error}") from None
+    return replace(Settings(), **overrides)
