@@ -1,0 +1,1 @@
+"""Flask-facing plumbing: validation, authentication, versions, the error envelope."""

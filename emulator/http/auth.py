@@ -1,0 +1,68 @@
+"""HTTP Basic authentication and the account each client id opens (BEHAVIOUR.md §2)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from functools import lru_cache
+
+from emulator.config import Credential
+from emulator.domain.accounts import derived_account_id
+from emulator.http.errors import ApiError
+
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Sequence"'}
+
+
+def unauthorized(message: str) -> ApiError:
+    """A 401 in the envelope, with the Basic challenge."""
+    return ApiError(401, "Unauthorized", message, headers=_CHALLENGE)
+
+
+def parse_basic(header: str | None) -> tuple[str, str]:
+    """The client id and secret of an `Authorization: Basic ...` header, or a 401."""
+    if not header:
+        raise unauthorized(
+            "Missing Authorization header: use HTTP Basic with your client credentials"
+        )
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        raise unauthorized("Authorization must use the Basic scheme")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise unauthorized("Authorization is not valid base64 of clientId:clientSecret") from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id:
+        raise unauthorized("Authorization must encode clientId:clientSecret")
+    return client_id, secret
+
+
+class Authenticator:
+    """Decide which account a request's credentials open."""
+
+    def __init__(self, credentials: tuple[Credential, ...] = ()) -> None:
+        self._by_client_id = {credential.client_id: credential for credential in credentials}
+
+    @property
+    def open(self) -> bool:
+        """Whether any well-formed credentials are accepted (no credentials configured)."""
+        return not self._by_client_id
+
+    def account_for(self, header: str | None) -> str:
+        """The account id the Authorization header opens, or a 401."""
+        client_id, secret = parse_basic(header)
+        if self.open:
+            return _derived(client_id)
+        credential = self._by_client_id.get(client_id)
+        expected = credential.client_secret if credential else ""
+        # Compare even for an unknown id, so timing does not reveal which ids exist.
+        matches = hmac.compare_digest(secret.encode(), expected.encode())
+        if credential is None or not matches:
+            raise unauthorized("Invalid client credentials")
+        return credential.account_id
+
+
+@lru_cache(maxsize=4096)
+def _derived(client_id: str) -> str:
+    return derived_account_id(client_id)

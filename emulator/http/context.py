@@ -1,0 +1,26 @@
+"""What a view may read about the request in hand, once the pipeline has admitted it."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import current_app, g
+
+from emulator.services import Services
+
+EXTENSION = "sequence_emulator"
+
+
+def services() -> Services:
+    """The emulator that serves this request."""
+    return cast(Services, current_app.extensions[EXTENSION])
+
+
+def account_id() -> str:
+    """The account the request's credentials opened."""
+    return cast(str, g.account_id)
+
+
+def json_body() -> Any:
+    """The request's JSON body, parsed once (top-level nulls already removed)."""
+    return g.json_body

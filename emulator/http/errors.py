@@ -1,0 +1,110 @@
+"""One error envelope for every failure (BEHAVIOUR.md §3)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+_TYPES_BY_STATUS = {
+    400: "ValidationError",
+    401: "Unauthorized",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    429: "RateLimited",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request, named by where it is (`body.total`, `query.limit`)."""
+
+    field: str
+    message: str
+
+    def as_json(self) -> dict[str, str]:
+        """The problem as it appears in `error.details`."""
+        return {"field": self.field, "message": self.message}
+
+
+class ApiError(Exception):
+    """An error answered to the client in the envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        error_type: str,
+        message: str,
+        details: Iterable[Problem] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+        self.details = tuple(details)
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        """The envelope; `details` only where there are some, or on a validation error."""
+        error: dict[str, Any] = {"type": self.error_type, "message": self.message}
+        if self.details or self.error_type == "ValidationError":
+            error["details"] = [problem.as_json() for problem in self.details]
+        return {"error": error}
+
+    def response(self) -> Response:
+        """The Flask response that carries this error."""
+        response = jsonify(self.body())
+        response.status_code = self.status
+        response.headers.update(self.headers)
+        return response
+
+
+def validation_error(problems: Iterable[Problem]) -> ApiError:
+    """A 400 listing every problem found."""
+    details = tuple(problems)
+    in_body = all(problem.field.startswith("body") for problem in details)
+    message = "Request body is invalid" if in_body else "Request is invalid"
+    return ApiError(400, "ValidationError", message, details)
+
+
+def not_found(message: str) -> ApiError:
+    """A 404 in the envelope."""
+    return ApiError(404, "NotFound", message)
+
+
+def from_http_exception(error: HTTPException, method: str, path: str) -> ApiError:
+    """Werkzeug's own errors (unknown path, wrong method, body too large) in the envelope."""
+    status = error.code or 500
+    error_type = _TYPES_BY_STATUS.get(status, "InternalError")
+    allowed: list[str] = getattr(error, "valid_methods", None) or []
+    if status == 404:
+        return ApiError(404, error_type, f"No such path: {path}")
+    if status == 405:
+        message = f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}"
+        return ApiError(405, error_type, message, headers={"Allow": ", ".join(allowed)})
+    return ApiError(status, error_type, error.description or error.name)
+
+
+def install_error_handlers(app: Flask) -> None:
+    """Make every error, expected or not, answer in the envelope and never as HTML."""
+
+    @app.errorhandler(ApiError)
+    def answer_api_error(error: ApiError) -> Response:
+        return error.response()
+
+    @app.errorhandler(HTTPException)
+    def answer_http_exception(error: HTTPException) -> Response:
+        return from_http_exception(error, request.method, request.path).response()
+
+    @app.errorhandler(Exception)
+    def answer_unexpected(error: Exception) -> Response:
+        logger.exception("unexpected error while answering a request")
+        return ApiError(500, "InternalError", "Internal server error").response()

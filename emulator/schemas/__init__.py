@@ -1,0 +1,1 @@
+"""Marshmallow schemas: Sequence's JSON shapes to and from domain objects."""

@@ -1,0 +1,31 @@
+"""The embedded OpenAPI documents, read from inside the installed package."""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PRODUCT_DOCUMENT = "seat-api.yaml"
+
+# libyaml's loader parses the documents about ten times faster where PyYAML was built with it.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def documents_dir() -> Traversable:
+    """Where the OpenAPI documents are: inside the package, or beside it in a source checkout."""
+    try:
+        return resources.files("emulator.openapi")
+    except ModuleNotFoundError:
+        # An editable install maps `emulator` only; `openapi/` then sits next to it.
+        return Path(__file__).resolve().parent.parent / "openapi"
+
+
+def load_document(name: str = PRODUCT_DOCUMENT) -> dict[str, Any]:
+    """Parse one of the embedded OpenAPI documents."""
+    text = documents_dir().joinpath(name).read_text(encoding="utf-8")
+    document: dict[str, Any] = yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
+    return document

@@ -1,0 +1,61 @@
+"""Apps built from the factory, with every response checked against the OpenAPI document."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from emulator.app import create_app
+from emulator.config import Settings
+
+# The request copied from Sequence's page for POST /seat-events.
+SEQUENCE_EXAMPLE = {
+    "customerEventId": "event-id-H4twuTWpYx1rkd8OMTki2hTUcZ",
+    "customerAlias": "customer-id-2H4u5BBwBWsS5V2sroRFqJfTXpW",
+    "seatType": "admin",
+    "eventTimestamp": "2022-10-01T00:00:00Z",
+    "total": 1,
+}
+
+
+def basic(client_id: str = "key", secret: str = "secret") -> dict[str, str]:
+    """An Authorization header for HTTP Basic credentials."""
+    token = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Test settings: responses are validated, so a non-conformant one fails the test."""
+    return Settings(validate_responses=True)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Flask:
+    """A fresh emulator per test."""
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask's test client for the emulator."""
+    return app.test_client()
+
+
+PostEvent = Callable[..., TestResponse]
+
+
+@pytest.fixture
+def post_event(client: FlaskClient) -> PostEvent:
+    """POST /seat-events with the example body, changed by keyword arguments."""
+
+    def post(client_id: str = "key", path: str = "/seat-events", **fields: Any) -> TestResponse:
+        return client.post(path, json={**SEQUENCE_EXAMPLE, **fields}, headers=basic(client_id))
+
+    return post
