@@ -1,0 +1,83 @@
+"""Settings from the environment and the command line."""
+
+import pytest
+
+from emulator.cli import build_parser, main, settings_from
+from emulator.config import ConfigError, Credential, from_environment, parse_credential
+from emulator.domain.accounts import derived_account_id
+
+
+def test_a_credential_without_account_gets_the_derived_one() -> None:
+    assert parse_credential("key:secret") == Credential("key", "secret", derived_account_id("key"))
+
+
+def test_a_credential_may_name_its_account_and_hold_colons_in_the_secret() -> None:
+    assert parse_credential("key:s:e:c=acc-1") == Credential("key", "s:e:c", "acc-1")
+
+
+@pytest.mark.parametrize("text", ["key", "key:", ":secret", ""])
+def test_malformed_credentials_are_refused(text: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_credential(text)
+
+
+def test_the_environment_sets_every_setting() -> None:
+    settings = from_environment(
+        {
+            "EMULATOR_HOST": "0.0.0.0",
+            "EMULATOR_PORT": "9000",
+            "EMULATOR_CREDENTIALS": "a:b, c:d=acc",
+            "EMULATOR_VALIDATE_RESPONSES": "true",
+            "EMULATOR_LOG_LEVEL": "debug",
+        }
+    )
+    assert (settings.host, settings.port, settings.log_level) == ("0.0.0.0", 9000, "DEBUG")
+    assert [c.client_id for c in settings.credentials] == ["a", "c"]
+    assert settings.credentials[1].account_id == "acc"
+    assert settings.validate_responses
+
+
+def test_defaults_without_environment() -> None:
+    settings = from_environment({})
+    assert (settings.host, settings.port, settings.credentials) == ("127.0.0.1", 8080, ())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("EMULATOR_PORT", "http"), ("EMULATOR_VALIDATE_RESPONSES", "maybe")]
+)
+def test_a_bad_environment_value_names_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        from_environment({name: value})
+
+
+def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMULATOR_PORT", "9000")
+    monkeypatch.setenv("EMULATOR_HOST", "0.0.0.0")
+    args = build_parser().parse_args(["serve", "--port", "7000", "--credentials", "k:s"])
+    settings = settings_from(args)
+    assert (settings.host, settings.port) == ("0.0.0.0", 7000)
+    assert [c.client_id for c in settings.credentials] == ["k"]
+
+
+@pytest.mark.parametrize(
+    "argv", [["serve", "--port", "http"], ["serve", "--credentials", "nocolon"], []]
+)
+def test_bad_flags_exit_2_with_a_message(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: sequence-emulator" in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_environment_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EMULATOR_PORT", "http")
+    with pytest.raises(SystemExit) as exited:
+        main(["serve"])
+    assert exited.value.code == 2
+    assert "EMULATOR_PORT" in capsys.readouterr().err
