@@ -1,6 +1,7 @@
 """Headers every request meets, and one error envelope for every failure (BEHAVIOUR.md §2-§3)."""
 
 import base64
+import functools
 import json
 import logging
 
@@ -184,6 +185,7 @@ def test_an_unexpected_exception_is_a_500_envelope_and_a_logged_traceback(
 def test_a_non_conformant_response_is_caught_in_test_mode(app: Flask) -> None:
     view = app.view_functions["product.seat_events.create_seat_event"]
 
+    @functools.wraps(view)  # keeps the schemas the route declared
     def broken() -> tuple[dict[str, str], int]:
         view()
         return {"id": "only"}, 201

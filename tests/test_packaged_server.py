@@ -36,7 +36,11 @@ def elsewhere(tmp_path: Path) -> Path:
 
 
 def only(installed: Path) -> dict[str, str]:
-    return {"PYTHONPATH": str(installed), "EMULATOR_LOG_LEVEL": "INFO"}
+    return {
+        "PYTHONPATH": str(installed),
+        "EMULATOR_LOG_LEVEL": "INFO",
+        "EMULATOR_VALIDATE_RESPONSES": "true",
+    }
 
 
 def test_the_installed_package_reads_its_documents_from_inside_itself(

@@ -12,7 +12,7 @@ def test_all_names_resolve() -> None:
 
 
 def test_create_app_builds_a_flask_app() -> None:
-    app = emulator.create_app(emulator.Settings())
+    app = emulator.create_app(emulator.Settings(validate_responses=True))
     assert app.test_client().get("/nothing").status_code == 404
 
 

@@ -102,3 +102,31 @@ def test_concurrent_versions_of_one_event_leave_exactly_one_effective() -> None:
     assert effective is not None and effective.id == max(ids)
     assert store.save_seat_event("a1", draft(total=effective.total), mint) == (effective, False)
     assert store.count_seat_events("a1") == 50
+
+
+class _Untouchable(dict):  # type: ignore[type-arg]
+    """A table that fails the test if anything scans it."""
+
+    def values(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the balance query scanned every event")
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the balance query scanned every event")
+
+    items = values
+
+
+def test_balances_come_from_the_series_index_not_from_a_scan_of_events() -> None:
+    clock = Clock()
+    clock.freeze(INSTANT)
+    store, mint = MemoryStore(), mint_from(clock)
+    for n in range(2000):
+        store.save_seat_event("a1", draft(total=n, alias=f"c{n % 2}", event_id=f"e{n}"), mint)
+    tables = store._accounts["a1"].seat_events
+    tables.versions = _Untouchable(tables.versions)
+    tables.effective = _Untouchable(tables.effective)
+    in_force = store.seat_events_in_force("a1", INSTANT)
+    assert {alias: [e.total for e in events] for alias, events in in_force.items()} == {
+        "c0": [1998],
+        "c1": [1999],
+    }

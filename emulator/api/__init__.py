@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from emulator.api import seat_events
+from emulator.api import seat_balances, seat_events, seat_metrics
 
 
 def product_blueprint() -> Blueprint:
     """A fresh parent blueprint holding every product resource."""
     parent = Blueprint("product", __name__)
-    parent.register_blueprint(seat_events.blueprint())
+    for resource in (seat_events, seat_balances, seat_metrics):
+        parent.register_blueprint(resource.blueprint())
     return parent

@@ -21,6 +21,11 @@ def account_id() -> str:
     return cast(str, g.account_id)
 
 
-def json_body() -> Any:
-    """The request's JSON body, parsed once (top-level nulls already removed)."""
-    return g.json_body
+def body() -> Any:
+    """The request body, loaded by the route's body schema."""
+    return g.body
+
+
+def query() -> Any:
+    """The query string, loaded by the route's query schema."""
+    return g.query

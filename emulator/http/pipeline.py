@@ -7,10 +7,11 @@ import logging
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
+from emulator.http.loading import load, loaders_of
 from emulator.http.validation import OpenApiValidator, RequestValidator
 from emulator.http.version import API_VERSION, check_version
 
@@ -30,10 +31,20 @@ def admit_product_requests(
         check_size()
         g.account_id = authenticator.account_for(request.headers.get("Authorization"))
         check_version(request.headers.get("Sequence-Version"))
-        g.json_body, raw = read_json_body()
+        json_body, raw = read_json_body()
         problems = validator.request_problems(request, raw)
+        loaders = loaders_of(current_app.view_functions.get(request.endpoint or ""))
+        g.body, body_problems = load(loaders.body, json_body, "body")
+        g.query, query_problems = load(loaders.query, request.args.to_dict(), "query")
+        problems += unseen(body_problems + query_problems, problems)
         if problems:
             raise validation_error(problems)
+
+
+def unseen(more: list[Problem], known: list[Problem]) -> list[Problem]:
+    """Problems on fields that openapi-core did not already flag."""
+    flagged = {problem.field for problem in known}
+    return [problem for problem in more if problem.field not in flagged]
 
 
 def check_size() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,8 +21,6 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from emulator.domain.timestamps import is_timestamp
 from emulator.http.errors import Problem
-
-_RULE_VARIABLE = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 class RequestValidator(Protocol):
@@ -74,19 +71,20 @@ class OpenApiValidator:
 
 
 def _adapt(request: Request, body: bytes | None) -> _OpenApiRequest:
-    rule = request.url_rule.rule if request.url_rule else request.path
+    # HEAD is answered as GET, so it is validated as GET; path parameters are left for
+    # openapi-core to read from the path, under the document's own names.
+    method = "get" if request.method == "HEAD" else request.method.lower()
     return _OpenApiRequest(
         host_url=request.host_url,
         path=request.path,
-        path_pattern=_RULE_VARIABLE.sub(r"{\1}", rule),
-        method=request.method.lower(),
+        path_pattern=request.path,
+        method=method,
         body=body,
         content_type=request.content_type or "application/octet-stream",
         parameters=RequestParameters(
             query=ImmutableMultiDict(request.args),
             header=Headers(request.headers),
             cookie=request.cookies,
-            path=request.view_args or {},
         ),
     )
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
+from emulator.domain.pages import InvalidCursorError, Page, PageRequest
+from emulator.domain.seat_event_query import (
+    SeatEventFilter,
+    SeatEventQuery,
+    SortBy,
+    cursor_for,
+    key_from_cursor,
+)
 from emulator.domain.seat_events import SeatEvent, SeatEventDraft
 from emulator.domain.timestamps import InvalidTimestampError, parse_timestamp
+from emulator.schemas.fields import CommaSeparated, Instant
+from emulator.schemas.pages import PagedQuerySchema, dump_page
 
 
 class SeatEventDraftSchema(Schema):
@@ -48,11 +58,64 @@ class SeatEventSchema(Schema):
     total = fields.Integer()
 
 
+class SeatEventListQuerySchema(PagedQuerySchema):
+    """The query string of GET /seat-events (BEHAVIOUR.md §5)."""
+
+    sort_by = fields.Enum(SortBy, by_value=True, data_key="sortBy", load_default=SortBy.CREATED_AT)
+    sort_order = fields.String(
+        data_key="sortOrder", load_default="DESC", validate=validate.OneOf(["ASC", "DESC"])
+    )
+    customer_alias = fields.String(data_key="customerAlias", load_default=None)
+    customer_ids = CommaSeparated(data_key="customerIds", load_default=None)
+    seat_types = CommaSeparated(data_key="seatType", load_default=None)
+    customer_event_id = fields.String(data_key="customerEventId", load_default=None)
+    before_time = Instant(data_key="eventTimestampBefore", load_default=None)
+    at_or_after = Instant(data_key="eventTimestampAfter", load_default=None)
+
+    @post_load
+    def make_query(self, data: dict[str, Any], **_: Any) -> SeatEventQuery:
+        """Build the domain query, decoding the cursor for the requested sort."""
+        sort_by: SortBy = data["sort_by"]
+        page = PageRequest(
+            limit=data["limit"],
+            descending=data["sort_order"] == "DESC",
+            after=_key(data["after"], sort_by, "after"),
+            before=_key(data["before"], sort_by, "before"),
+        )
+        return SeatEventQuery(_filter(data), sort_by, page)
+
+
+def _filter(data: dict[str, Any]) -> SeatEventFilter:
+    return SeatEventFilter(
+        customer_alias=data["customer_alias"],
+        customer_ids=data["customer_ids"],
+        seat_types=data["seat_types"],
+        customer_event_id=data["customer_event_id"],
+        at_or_after=data["at_or_after"],
+        before=data["before_time"],
+    )
+
+
+def _key(cursor: str | None, sort_by: SortBy, name: str) -> Any:
+    if cursor is None:
+        return None
+    try:
+        return key_from_cursor(cursor, sort_by)
+    except InvalidCursorError as error:
+        raise ValidationError(str(error), field_name=name) from None
+
+
 DRAFT = SeatEventDraftSchema()
 SEAT_EVENT = SeatEventSchema()
+LIST_QUERY = SeatEventListQuerySchema()
 
 
 def dump_seat_event(event: SeatEvent) -> dict[str, Any]:
     """The JSON object of one seat event."""
     dumped: dict[str, Any] = SEAT_EVENT.dump(event)
     return dumped
+
+
+def dump_seat_event_page(page: Page[SeatEvent], sort_by: SortBy) -> dict[str, Any]:
+    """A page of seat events, with cursors for the same sort."""
+    return dump_page(page, dump_seat_event, lambda event: cursor_for(event, sort_by))

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
+from emulator.domain.pages import Page, PageRequest
+from emulator.domain.seat_event_query import SeatEventQuery
 from emulator.domain.seat_events import Minted, SeatEvent, SeatEventDraft
+from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
+
+Mint = Callable[[], Minted]
 
 
 class Store(Protocol):
-    """Seat events per account, with supersession applied atomically."""
+    """Seat events and seat metrics per account; supersession applied atomically."""
 
     kind: str
 
     def save_seat_event(
-        self, account_id: str, draft: SeatEventDraft, mint: Callable[[], Minted]
+        self, account_id: str, draft: SeatEventDraft, mint: Mint
     ) -> tuple[SeatEvent, bool]:
         """Store `draft` under supersession; the effective event, and whether it is new."""
         ...
@@ -27,8 +33,41 @@ class Store(Protocol):
         """The effective version of one customerEventId, if any."""
         ...
 
+    def list_seat_events(self, account_id: str, query: SeatEventQuery) -> Page[SeatEvent]:
+        """One page of the account's effective events."""
+        ...
+
+    def seat_events_in_force(self, account_id: str, at: datetime) -> dict[str, list[SeatEvent]]:
+        """Per alias (VOID excluded), the event in force at `at` for each seat type that has one.
+
+        Read from an index kept on write: the cost follows the number of series, not of events.
+        """
+        ...
+
     def count_seat_events(self, account_id: str | None = None) -> int:
         """How many versions are stored, in one account or in all."""
+        ...
+
+    def create_seat_metric(self, account_id: str, draft: SeatMetricDraft, mint: Mint) -> SeatMetric:
+        """Store a new metric, or DuplicateSeatTypeError."""
+        ...
+
+    def seat_metric(self, account_id: str, metric_id: str) -> SeatMetric | None:
+        """One metric by id."""
+        ...
+
+    def update_seat_metric(
+        self, account_id: str, metric_id: str, update: SeatMetricUpdate, now: datetime
+    ) -> SeatMetric | None:
+        """Apply an update (ImmutableSeatTypeError if it changes the seat type); None if unknown."""
+        ...
+
+    def delete_seat_metric(self, account_id: str, metric_id: str) -> SeatMetric | None:
+        """Remove a metric and return it; None if unknown."""
+        ...
+
+    def list_seat_metrics(self, account_id: str, page: PageRequest[str]) -> Page[SeatMetric]:
+        """One page of the account's metrics, by creation."""
         ...
 
     def reset(self, account_id: str | None = None) -> None:

@@ -1,0 +1,25 @@
+"""Seat balances per customer, at the emulator's now (BEHAVIOUR.md §6)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask.typing import ResponseReturnValue
+
+from emulator.api.routes import route
+from emulator.domain.balances import customer_balances
+from emulator.http.context import account_id, query, services
+from emulator.schemas.seat_balances import BALANCE_QUERY, dump_balances
+
+
+def blueprint() -> Blueprint:
+    """The seat-balance route."""
+    routes = Blueprint("seat_balances", __name__)
+    route(routes, "/seat-balances", "GET", list_seat_balances, query=BALANCE_QUERY)
+    return routes
+
+
+def list_seat_balances() -> ResponseReturnValue:
+    """Every customer's balances, from the index the store keeps on write."""
+    emulator, account = services(), account_id()
+    in_force = emulator.store.seat_events_in_force(account, emulator.clock.now())
+    return dump_balances(customer_balances(account, in_force, query()))

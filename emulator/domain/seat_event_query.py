@@ -1,0 +1,109 @@
+"""Which seat events a list request wants, and how they are ordered (BEHAVIOUR.md §5)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+
+from emulator.domain.customers import implicit_customer_id
+from emulator.domain.pages import InvalidCursorError, PageRequest, decode_cursor, encode_cursor
+from emulator.domain.seat_events import SeatEvent
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# createdAt keys are ids (UUIDv7 strings sort by creation); eventTimestamp keys add the instant.
+SeatEventKey = str | tuple[int, str]
+
+
+class SortBy(str, Enum):
+    """The columns a seat-event list can be sorted by."""
+
+    CREATED_AT = "createdAt"
+    EVENT_TIMESTAMP = "eventTimestamp"
+
+
+def micros(instant: datetime) -> int:
+    """Microseconds since the epoch, exactly."""
+    delta = instant - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def sort_key(event: SeatEvent, sort_by: SortBy) -> SeatEventKey:
+    """Where an event stands in a list sorted by `sort_by` (ties broken by id)."""
+    if sort_by is SortBy.CREATED_AT:
+        return event.id
+    return (micros(event.event_time), event.id)
+
+
+def cursor_for(event: SeatEvent, sort_by: SortBy) -> str:
+    """The opaque cursor that points at `event` in that sort."""
+    key = sort_key(event, sort_by)
+    return encode_cursor(key) if isinstance(key, str) else encode_cursor(*key)
+
+
+def key_from_cursor(text: str, sort_by: SortBy) -> SeatEventKey:
+    """Decode a cursor made by cursor_for for the same sort, or InvalidCursorError."""
+    if sort_by is SortBy.CREATED_AT:
+        (event_id,) = decode_cursor(text, 1)
+        return _checked_id(event_id, text)
+    instant, event_id = decode_cursor(text, 2)
+    if not instant.lstrip("-").isdigit():
+        raise InvalidCursorError(f"{text!r} is not a cursor for this sort")
+    return (int(instant), _checked_id(event_id, text))
+
+
+def _checked_id(event_id: str, text: str) -> str:
+    try:
+        uuid.UUID(event_id)
+    except ValueError:
+        raise InvalidCursorError(f"{text!r} is not a cursor from this server") from None
+    return event_id
+
+
+@dataclass(frozen=True)
+class SeatEventFilter:
+    """The filters of GET /seat-events; None means 'any'."""
+
+    customer_alias: str | None = None
+    customer_ids: frozenset[str] | None = None
+    seat_types: frozenset[str] | None = None
+    customer_event_id: str | None = None
+    at_or_after: datetime | None = None
+    before: datetime | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether every event matches."""
+        return self == SeatEventFilter()
+
+    def matches(self, event: SeatEvent) -> bool:
+        """Whether `event` passes every filter."""
+        return (
+            (self.customer_alias is None or event.customer_alias == self.customer_alias)
+            and (self.seat_types is None or event.seat_type in self.seat_types)
+            and (
+                self.customer_event_id is None or event.customer_event_id == self.customer_event_id
+            )
+            and (self.at_or_after is None or event.event_time >= self.at_or_after)
+            and (self.before is None or event.event_time < self.before)
+            and (self.customer_ids is None or self._customer_matches(event))
+        )
+
+    def _customer_matches(self, event: SeatEvent) -> bool:
+        # Resolves a customer id to its aliases and itself (the reference's wording).
+        assert self.customer_ids is not None
+        alias = event.customer_alias
+        return alias in self.customer_ids or (
+            implicit_customer_id(event.account_id, alias) in self.customer_ids
+        )
+
+
+@dataclass(frozen=True)
+class SeatEventQuery:
+    """A whole list request: filters, sort and page."""
+
+    filter: SeatEventFilter
+    sort_by: SortBy
+    page: PageRequest[SeatEventKey]

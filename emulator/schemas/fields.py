@@ -1,0 +1,44 @@
+"""Field types shared by the schemas: instants, comma-separated lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+from emulator.domain.timestamps import InvalidTimestampError, format_utc, parse_timestamp
+
+MAX_LISTED = 25  # Sequence: "Comma-separated, max 25"
+
+
+class Instant(fields.Field):  # type: ignore[type-arg]
+    """An ISO 8601 string read as an aware datetime, written as UTC with `Z`."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format_utc(value)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> datetime:
+        if not isinstance(value, str):
+            raise ValidationError("Not an ISO 8601 date-time")
+        try:
+            return parse_timestamp(value)
+        except InvalidTimestampError as error:
+            raise ValidationError(str(error)) from None
+
+
+class CommaSeparated(fields.Field):  # type: ignore[type-arg]
+    """`a,b,c` read as a set of at most 25 non-empty values."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> frozenset[str]:
+        values = [part.strip() for part in str(value).split(",")]
+        if not all(values):
+            raise ValidationError("Empty value in a comma-separated list")
+        if len(values) > MAX_LISTED:
+            raise ValidationError(f"At most {MAX_LISTED} comma-separated values, got {len(values)}")
+        return frozenset(values)

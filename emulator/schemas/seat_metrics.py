@@ -1,0 +1,97 @@
+"""The JSON of seat metrics."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+
+from emulator.domain.pages import Page, PageRequest, decode_cursor, encode_cursor
+from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
+from emulator.schemas.fields import Instant
+from emulator.schemas.pages import PagedQuerySchema, dump_page
+
+
+class SeatMetricDraftSchema(Schema):
+    """The body of POST /seat-metrics."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    seat_type = fields.String(data_key="seatType", required=True)
+    label = fields.String(required=True)
+    description = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def make_draft(self, data: dict[str, Any], **_: Any) -> SeatMetricDraft:
+        """Build the domain object."""
+        return SeatMetricDraft(**data)
+
+
+class SeatMetricUpdateSchema(Schema):
+    """The body of PUT /seat-metrics/{id}; a seatType is only compared, never applied."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    label = fields.String(required=True)
+    description = fields.String(load_default=None, allow_none=True)
+    seat_type = fields.String(data_key="seatType", load_default=None)
+
+    @post_load
+    def make_update(self, data: dict[str, Any], **_: Any) -> SeatMetricUpdate:
+        """Build the domain object."""
+        return SeatMetricUpdate(**data)
+
+
+class SeatMetricSchema(Schema):
+    """A stored seat metric, as Sequence's SeatMetric."""
+
+    id = fields.String()
+    seat_type = fields.String(data_key="seatType")
+    label = fields.String()
+    description = fields.String(allow_none=True)
+    created_by = fields.String(data_key="createdBy", allow_none=True)
+    created_at = Instant(data_key="createdAt")
+    updated_at = Instant(data_key="updatedAt")
+
+
+class SeatMetricListQuerySchema(PagedQuerySchema):
+    """The query string of GET /seat-metrics: newest first."""
+
+    @post_load
+    def make_page(self, data: dict[str, Any], **_: Any) -> PageRequest[str]:
+        """Build the page request, decoding cursors to metric ids."""
+        return PageRequest(
+            limit=data["limit"],
+            after=_metric_id(data["after"], "after"),
+            before=_metric_id(data["before"], "before"),
+        )
+
+
+def _metric_id(cursor: str | None, name: str) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        (metric_id,) = decode_cursor(cursor, 1)
+        return str(uuid.UUID(metric_id))
+    except ValueError:
+        raise ValidationError(f"{cursor!r} is not a cursor from this server", name) from None
+
+
+METRIC_DRAFT = SeatMetricDraftSchema()
+METRIC_UPDATE = SeatMetricUpdateSchema()
+SEAT_METRIC = SeatMetricSchema()
+METRIC_LIST_QUERY = SeatMetricListQuerySchema()
+
+
+def dump_seat_metric(metric: SeatMetric) -> dict[str, Any]:
+    """The JSON object of one seat metric."""
+    dumped: dict[str, Any] = SEAT_METRIC.dump(metric)
+    return dumped
+
+
+def dump_seat_metric_page(page: Page[SeatMetric]) -> dict[str, Any]:
+    """A page of seat metrics."""
+    return dump_page(page, dump_seat_metric, lambda metric: encode_cursor(metric.id))
