@@ -6,15 +6,25 @@ from flask import Flask
 
 from emulator.api import product_blueprint
 from emulator.config import Settings
+from emulator.control import control_blueprint
 from emulator.domain.clock import Clock
 from emulator.domain.ids import IdGenerator
+from emulator.domain.journal import Journal
+from emulator.domain.rate_limits import RateLimiter
+from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.context import EXTENSION
 from emulator.http.errors import install_error_handlers
-from emulator.http.pipeline import admit_product_requests, install_response_hooks
+from emulator.http.pipeline import (
+    admit_requests,
+    control_gate,
+    install_response_hooks,
+    product_gate,
+)
 from emulator.http.validation import OpenApiValidator
+from emulator.seeding import read_state
 from emulator.services import Services
-from emulator.spec import load_document
+from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, load_document
 from emulator.store import MemoryStore, Store
 
 API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the host need change
@@ -23,21 +33,45 @@ API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the 
 def create_app(
     settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None
 ) -> Flask:
-    """Build a complete emulator: its store, clock, validation and routes."""
+    """Build a complete emulator: its store, clock, validation, controls and routes."""
     settings = settings or Settings()
-    clock = clock or Clock()
-    services = Services(settings, store or MemoryStore(), clock, IdGenerator(clock.now))
-    validator = OpenApiValidator(load_document())
+    services = build_services(settings, store, clock)
+    product_validator = OpenApiValidator(load_document(PRODUCT_DOCUMENT))
+    control_validator = OpenApiValidator(load_document(CONTROL_DOCUMENT))
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = services
     install_error_handlers(app)
-    install_response_hooks(app, validator if settings.validate_responses else None)
+    validators = {"product": product_validator, "product_api": product_validator}
+    validators["control"] = control_validator
+    install_response_hooks(app, services, validators if settings.validate_responses else {})
 
     product = product_blueprint()
-    admit_product_requests(product, Authenticator(settings.credentials), validator)
+    gate = product_gate(Authenticator(settings.credentials), services)
+    admit_requests(product, gate, product_validator)
     app.register_blueprint(product)
     app.register_blueprint(product, url_prefix=API_PREFIX, name="product_api")
+
+    control = control_blueprint()
+    admin = control_gate(AdminGate(settings.admin_token), settings.max_state_bytes)
+    admit_requests(control, admin, control_validator)
+    app.register_blueprint(control)
     return app
+
+
+def build_services(settings: Settings, store: Store | None, clock: Clock | None) -> Services:
+    """The parts behind the routes, seeded from settings.seed when given."""
+    clock = clock or Clock()
+    services = Services(
+        settings=settings,
+        store=store or MemoryStore(),
+        clock=clock,
+        new_id=IdGenerator(clock.now),
+        journal=Journal(settings.journal_limit),
+        rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+    )
+    if settings.seed is not None:
+        services.import_accounts(read_state(settings.seed))
+    return services

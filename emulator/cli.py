@@ -1,28 +1,52 @@
-"""The sequence-emulator command."""
+"""The sequence-emulator command: serve, export, import."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
+import yaml
+
 from emulator import __version__
-from emulator.config import ConfigError, Settings, from_environment, parse_credential, parse_port
+from emulator.config import (
+    ConfigError,
+    Settings,
+    from_environment,
+    parse_credential,
+    parse_port,
+    parse_positive,
+    parse_rate_limit,
+)
 
 logger = logging.getLogger("emulator")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `serve` and its flags."""
+    """The command line: `serve`, `export`, `import` and their flags."""
     parser = argparse.ArgumentParser(
         prog="sequence-emulator", description="A local emulator of Sequence's seat-billing API."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the emulator over HTTP")
+    add_serve(commands.add_parser("serve", help="serve the emulator over HTTP"))
+    export = commands.add_parser("export", help="write a running emulator's state to a file")
+    add_remote(export)
+    export.add_argument("--output", "-o", type=Path, help="file (.json, .yaml); default stdout")
+    load = commands.add_parser("import", help="replace a running emulator's state from a file")
+    add_remote(load)
+    load.add_argument("file", type=Path, help="a state document, JSON or YAML")
+    return parser
+
+
+def add_serve(serve: argparse.ArgumentParser) -> None:
+    """The flags of `serve`; each has an EMULATOR_* variable."""
     serve.add_argument("--host", help="address to bind (default 127.0.0.1; env EMULATOR_HOST)")
     serve.add_argument(
         "--port", type=parse_port, help="port, 0 for any (default 8080; env EMULATOR_PORT)"
@@ -38,10 +62,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--validate-responses",
         action="store_true",
         default=None,
-        help="check every response against the OpenAPI document (env EMULATOR_VALIDATE_RESPONSES)",
+        help="check every response against the OpenAPI documents (env EMULATOR_VALIDATE_RESPONSES)",
+    )
+    serve.add_argument("--seed", type=Path, help="start from a state file (env EMULATOR_SEED)")
+    serve.add_argument(
+        "--journal-limit",
+        type=parse_positive,
+        help="requests kept in the journal (default 10000; env EMULATOR_JOURNAL_LIMIT)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=parse_rate_limit,
+        metavar="COUNT/PERIOD",
+        help="e.g. 1500/min per client id; off by default (env EMULATOR_RATE_LIMIT)",
+    )
+    serve.add_argument(
+        "--admin-token", help="require this token on /_emulator/* (env EMULATOR_ADMIN_TOKEN)"
     )
     serve.add_argument("--log-level", type=str.upper, help="INFO (default), WARNING, DEBUG ...")
-    return parser
+
+
+def add_remote(command: argparse.ArgumentParser) -> None:
+    """Where the running emulator is, and which account."""
+    default = os.environ.get("EMULATOR_URL", "http://127.0.0.1:8080")
+    command.add_argument("--url", default=default, help=f"the emulator (default {default})")
+    command.add_argument("--account", help="one account (a sequenceAccountId) instead of all")
+    command.add_argument(
+        "--admin-token",
+        default=os.environ.get("EMULATOR_ADMIN_TOKEN"),
+        help="the server's admin token, if it has one (env EMULATOR_ADMIN_TOKEN)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -51,6 +101,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         port=args.port,
         credentials=tuple(args.credentials) if args.credentials else None,
         validate_responses=args.validate_responses,
+        seed=args.seed,
+        journal_limit=args.journal_limit,
+        rate_limit=args.rate_limit,
+        admin_token=args.admin_token,
         log_level=args.log_level,
     )
 
@@ -71,18 +125,64 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def export_state(args: argparse.Namespace) -> int:
+    """GET /_emulator/state into a file, or to stdout."""
+    from emulator.remote import call
+
+    query = {"accountId": args.account} if args.account else None
+    document = call(args.url, "GET", "/_emulator/state", query=query, admin_token=args.admin_token)
+    if args.output and args.output.suffix in (".yaml", ".yml"):
+        text = yaml.safe_dump(document, sort_keys=False)
+    else:
+        text = json.dumps(document, indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def import_state(args: argparse.Namespace) -> int:
+    """PUT a state file to /_emulator/state."""
+    from emulator.remote import call
+    from emulator.seeding import read_document
+
+    query = {"accountId": args.account} if args.account else None
+    summary = call(
+        args.url,
+        "PUT",
+        "/_emulator/state",
+        body=read_document(args.file),
+        query=query,
+        admin_token=args.admin_token,
+    )
+    print(json.dumps(summary))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit code is the return value."""
+    from emulator.remote import RemoteError
+
     parser = build_parser()
+    args = parser.parse_args(argv)
     try:
-        args = parser.parse_args(argv)
-        settings = settings_from(args)
+        if args.command == "serve":
+            settings = settings_from(args)
+            _configure_logging(settings.log_level)
+            return serve(settings)
+        return export_state(args) if args.command == "export" else import_state(args)
     except ConfigError as error:
         parser.error(str(error))
+    except RemoteError as error:
+        print(f"sequence-emulator: {error}", file=sys.stderr)
+        return 1
+
+
+def _configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    return serve(settings)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

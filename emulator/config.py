@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from emulator.domain.accounts import derived_account_id
+from emulator.domain.rate_limits import InvalidRateLimitError, RateLimit
 
 MIB = 1024 * 1024
 
@@ -34,7 +36,12 @@ class Settings:
     credentials: tuple[Credential, ...] = ()
     validate_responses: bool = False
     max_body_bytes: int = MIB
+    max_state_bytes: int = 256 * MIB
     log_level: str = "INFO"
+    journal_limit: int = 10_000
+    rate_limit: RateLimit | None = None
+    admin_token: str | None = None
+    seed: Path | None = None
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given settings changed; None means 'keep'."""
@@ -65,6 +72,21 @@ def parse_bool(text: str) -> bool:
     raise ConfigError(f"{text!r}: expected true or false")
 
 
+def parse_rate_limit(text: str) -> RateLimit:
+    """Read `1500/min`."""
+    try:
+        return RateLimit.parse(text)
+    except InvalidRateLimitError as error:
+        raise ConfigError(str(error)) from None
+
+
+def parse_positive(text: str) -> int:
+    """Read a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{text!r}: expected a whole number of at least 1")
+    return int(text)
+
+
 def parse_port(text: str) -> int:
     """Read a TCP port (0 means any free port)."""
     if not text.isdigit() or int(text) > 65535:
@@ -78,6 +100,10 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EMULATOR_CREDENTIALS": ("credentials", parse_credentials),
     "EMULATOR_VALIDATE_RESPONSES": ("validate_responses", parse_bool),
     "EMULATOR_LOG_LEVEL": ("log_level", str.upper),
+    "EMULATOR_JOURNAL_LIMIT": ("journal_limit", parse_positive),
+    "EMULATOR_RATE_LIMIT": ("rate_limit", parse_rate_limit),
+    "EMULATOR_ADMIN_TOKEN": ("admin_token", str),
+    "EMULATOR_SEED": ("seed", Path),
 }
 
 

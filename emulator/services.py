@@ -7,21 +7,35 @@ from dataclasses import dataclass, field
 
 from emulator.config import Settings
 from emulator.domain.clock import Clock
+from emulator.domain.faults import FaultBook
 from emulator.domain.ids import IdGenerator
+from emulator.domain.journal import Journal
+from emulator.domain.rate_limits import RateLimiter
 from emulator.domain.seat_events import Minted
+from emulator.domain.state import AccountState, with_minted_ids
 from emulator.store.protocol import Store
 
 
 @dataclass
 class Services:
-    """Settings, storage, clock and id minting of one emulator."""
+    """Settings, storage, clock, id minting and the test controls of one emulator."""
 
     settings: Settings
     store: Store
     clock: Clock
     new_id: IdGenerator
+    journal: Journal
+    faults: FaultBook = field(default_factory=FaultBook)
+    rate_limiter: RateLimiter | None = None
     started: float = field(default_factory=time.monotonic)
 
     def mint(self) -> Minted:
         """An id and a received-at time for a new version, both from the emulator's clock."""
         return Minted(id=self.new_id(), created_at=self.clock.now())
+
+    def import_accounts(self, accounts: list[AccountState], account_id: str | None = None) -> None:
+        """Replace the store's data (or one account's); new ids come after every imported one."""
+        for known in (i for account in accounts for i in account.ids()):
+            self.new_id.observe(known)
+        completed = [with_minted_ids(account, self.mint) for account in accounts]
+        self.store.import_accounts(completed, account_id)

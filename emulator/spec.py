@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 PRODUCT_DOCUMENT = "seat-api.yaml"
+CONTROL_DOCUMENT = "control-plane.yaml"
 
 # libyaml's loader parses the documents about ten times faster where PyYAML was built with it.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

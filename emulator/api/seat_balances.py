@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from emulator.api.routes import route
 from emulator.domain.balances import customer_balances
 from emulator.http.context import account_id, query, services
+from emulator.http.routing import route
 from emulator.schemas.seat_balances import BALANCE_QUERY, dump_balances
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from emulator.api.routes import route
 from emulator.domain.seat_event_query import SeatEventQuery
 from emulator.http.context import account_id, body, query, services
 from emulator.http.errors import not_found
+from emulator.http.routing import route
 from emulator.schemas.seat_events import DRAFT, LIST_QUERY, dump_seat_event, dump_seat_event_page
 
 

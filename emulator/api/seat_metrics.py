@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from emulator.api.routes import route
 from emulator.domain.seat_metrics import (
     DuplicateSeatTypeError,
     ImmutableSeatTypeError,
@@ -13,6 +12,7 @@ from emulator.domain.seat_metrics import (
 )
 from emulator.http.context import account_id, body, query, services
 from emulator.http.errors import Problem, not_found, validation_error
+from emulator.http.routing import route
 from emulator.schemas.seat_metrics import (
     METRIC_DRAFT,
     METRIC_LIST_QUERY,

@@ -32,6 +32,14 @@ class IdGenerator:
         self._last_ms = -1
         self._sequence = 0
 
+    def observe(self, known_id: str) -> None:
+        """Make every later id greater than `known_id` (an id imported from elsewhere)."""
+        value = uuid.UUID(known_id).int
+        unix_ms, sequence = value >> 80, ((value >> 64) & 0xFFF) << 62 | (value & _RAND_B_MASK)
+        with self._lock:
+            if (unix_ms, sequence) > (self._last_ms, self._sequence):
+                self._last_ms, self._sequence = unix_ms, sequence
+
     def __call__(self) -> str:
         """A new id, greater than every id this generator minted before."""
         unix_ms = int(self._now().timestamp() * 1000)

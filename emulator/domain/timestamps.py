@@ -39,12 +39,13 @@ def is_timestamp(text: object) -> bool:
     return True
 
 
-def format_utc(instant: datetime) -> str:
-    """Render an instant as UTC ISO 8601 with `Z`, milliseconds only when there are any."""
+def format_utc(instant: datetime, precise: bool = False) -> str:
+    """Render an instant as UTC ISO 8601 with `Z`; milliseconds (or, precise, microseconds)
+    only when there are any."""
     utc = instant.astimezone(timezone.utc)
     text = utc.strftime("%Y-%m-%dT%H:%M:%S")
     if utc.microsecond:
-        text += f".{utc.microsecond // 1000:03d}"
+        text += f".{utc.microsecond:06d}" if precise else f".{utc.microsecond // 1000:03d}"
     return text + "Z"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from dataclasses import dataclass
 from functools import lru_cache
 
 from emulator.config import Credential
@@ -38,6 +39,14 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     return client_id, secret
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who sent a request: the client id, and the account it opens."""
+
+    client_id: str
+    account_id: str
+
+
 class Authenticator:
     """Decide which account a request's credentials open."""
 
@@ -49,9 +58,12 @@ class Authenticator:
         """Whether any well-formed credentials are accepted (no credentials configured)."""
         return not self._by_client_id
 
-    def account_for(self, header: str | None) -> str:
-        """The account id the Authorization header opens, or a 401."""
+    def identify(self, header: str | None) -> Identity:
+        """The client and account the Authorization header opens, or a 401."""
         client_id, secret = parse_basic(header)
+        return Identity(client_id, self._account_for(client_id, secret))
+
+    def _account_for(self, client_id: str, secret: str) -> str:
         if self.open:
             return _derived(client_id)
         credential = self._by_client_id.get(client_id)

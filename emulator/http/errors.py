@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ class ApiError(Exception):
         return response
 
 
+class ConnectionDroppedError(Exception):
+    """The connection was closed on purpose; no response will reach the client."""
+
+
 def validation_error(problems: Iterable[Problem]) -> ApiError:
     """A 400 listing every problem found."""
     details = tuple(problems)
@@ -103,6 +107,11 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def answer_http_exception(error: HTTPException) -> Response:
         return from_http_exception(error, request.method, request.path).response()
+
+    @app.errorhandler(ConnectionDroppedError)
+    def answer_nobody(error: ConnectionDroppedError) -> Response:
+        g.dropped = True  # the journal records it as status 0
+        return Response(status=500)
 
     @app.errorhandler(Exception)
     def answer_unexpected(error: Exception) -> Response:

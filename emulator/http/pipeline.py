@@ -1,36 +1,43 @@
-"""What every product request goes through before its view, and every response after it."""
+"""What every request goes through before its view, and every response after it."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
 
+from emulator.domain.faults import InvalidFaultHeaderError, action_from_header
+from emulator.domain.journal import JournalEntry, clipped
+from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
+from emulator.http.faults import FAULT_HEADER, carry_out
 from emulator.http.loading import load, loaders_of
 from emulator.http.validation import OpenApiValidator, RequestValidator
 from emulator.http.version import API_VERSION, check_version
+from emulator.services import Services
 
 access_log = logging.getLogger("emulator.access")
 logger = logging.getLogger(__name__)
 
+CONTROL_PREFIX = "/_emulator"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
+Gate = Callable[[], None]
 
-def admit_product_requests(
-    blueprint: Blueprint, authenticator: Authenticator, validator: RequestValidator
-) -> None:
-    """Check size, credentials, version, JSON and schema before any product view runs."""
+
+def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator) -> None:
+    """Before any view of `blueprint`: the gate, then size, JSON, openapi-core and schemas."""
 
     @blueprint.before_request
     def admit() -> None:
+        gate()
         check_size()
-        g.account_id = authenticator.account_for(request.headers.get("Authorization"))
-        check_version(request.headers.get("Sequence-Version"))
         json_body, raw = read_json_body()
         problems = validator.request_problems(request, raw)
         loaders = loaders_of(current_app.view_functions.get(request.endpoint or ""))
@@ -41,10 +48,51 @@ def admit_product_requests(
             raise validation_error(problems)
 
 
-def unseen(more: list[Problem], known: list[Problem]) -> list[Problem]:
-    """Problems on fields that openapi-core did not already flag."""
-    flagged = {problem.field for problem in known}
-    return [problem for problem in more if problem.field not in flagged]
+def product_gate(authenticator: Authenticator, services: Services) -> Gate:
+    """Credentials, version, rate limit and fault rules, in that order (BEHAVIOUR.md §2)."""
+
+    def gate() -> None:
+        identity = authenticator.identify(request.headers.get("Authorization"))
+        g.account_id = identity.account_id
+        check_version(request.headers.get("Sequence-Version"))
+        if services.rate_limiter is not None:
+            wait = services.rate_limiter.retry_after(identity.client_id)
+            if wait is not None:
+                raise rate_limited(wait, services.rate_limiter.limit.count)
+        inject_faults(services, identity.account_id)
+
+    return gate
+
+
+def control_gate(admin: AdminGate, max_bytes: int) -> Gate:
+    """The admin token, and the larger body limit that state import needs."""
+
+    def gate() -> None:
+        request.max_content_length = max_bytes
+        admin.check(dict(request.headers))
+
+    return gate
+
+
+def rate_limited(wait: int, count: int) -> ApiError:
+    """Sequence's 429, with Retry-After."""
+    message = f"Rate limit of {count} requests exceeded; retry after {wait}s"
+    return ApiError(429, "RateLimited", message, headers={"Retry-After": str(wait)})
+
+
+def inject_faults(services: Services, account_id: str) -> None:
+    """Carry out the Emulator-Fault header, or the first fault rule that fires."""
+    header = request.headers.get(FAULT_HEADER)
+    if header is not None:
+        try:
+            action = action_from_header(header)
+        except InvalidFaultHeaderError as error:
+            raise validation_error([Problem(f"header.{FAULT_HEADER}", str(error))]) from None
+        carry_out(action, f"{FAULT_HEADER} header")
+        return
+    ruled = services.faults.decide(request.method, request.path, account_id, dict(request.headers))
+    if ruled is not None:
+        carry_out(ruled, "fault rule")
 
 
 def check_size() -> None:
@@ -74,8 +122,20 @@ def read_json_body() -> tuple[Any, bytes | None]:
     return body, raw
 
 
-def install_response_hooks(app: Flask, validator: OpenApiValidator | None) -> None:
-    """Stamp the version header, log one line per request, and optionally check responses."""
+def unseen(more: list[Problem], known: list[Problem]) -> list[Problem]:
+    """Problems on fields that openapi-core did not already flag."""
+    flagged = {problem.field for problem in known}
+    return [problem for problem in more if problem.field not in flagged]
+
+
+def install_response_hooks(
+    app: Flask, services: Services, validators: Mapping[str, OpenApiValidator]
+) -> None:
+    """Stamp the version header, journal and log each request, and check responses on demand.
+
+    `validators` maps a top-level blueprint name to the document its responses must match;
+    it is empty unless response validation is on.
+    """
 
     @app.before_request
     def start_clock() -> None:
@@ -83,9 +143,12 @@ def install_response_hooks(app: Flask, validator: OpenApiValidator | None) -> No
 
     @app.after_request
     def finish(response: Response) -> Response:
-        if validator is not None and request.blueprint and request.blueprint.startswith("product"):
+        validator = validators.get((request.blueprint or "").split(".")[0])
+        if validator is not None and "fault" not in g:
             response = conformant(validator, response)
         response.headers["Sequence-Version"] = API_VERSION
+        if not request.path.startswith(CONTROL_PREFIX):
+            services.journal.record(journal_entry(services, response))
         log_access(response)
         return response
 
@@ -100,15 +163,67 @@ def conformant(validator: OpenApiValidator, response: Response) -> Response:
     return ApiError(500, "InternalError", message, problems).response()
 
 
+def journal_entry(services: Services, response: Response) -> JournalEntry:
+    """What the journal keeps of this request and its response."""
+    body, body_cut = _decoded(*clipped(_request_bytes()))
+    answer, answer_cut = _decoded(*clipped(response.get_data()))
+    error = answer.get("error", {}) if isinstance(answer, dict) else {}
+    return JournalEntry(
+        sequence=services.journal.next_sequence(),
+        time=services.clock.now(),
+        method=request.method,
+        path=request.path,
+        query=request.args.to_dict(),
+        headers={k: _redacted(k, v) for k, v in request.headers.items()},
+        body=body,
+        body_truncated=body_cut,
+        status=0 if g.get("dropped") else response.status_code,
+        response_body=None if g.get("dropped") else answer,
+        response_truncated=answer_cut,
+        problems=tuple(error.get("details", ())) if isinstance(error, dict) else (),
+        account_id=g.get("account_id"),
+        duration_ms=_elapsed_ms(),
+    )
+
+
+def _request_bytes() -> bytes:
+    try:
+        return request.get_data(cache=True)
+    except HTTPException:  # a body over the limit is never read
+        return b""
+
+
+def _decoded(data: bytes, cut: bool) -> tuple[Any, bool]:
+    if not data:
+        return None, cut
+    if not cut:
+        try:
+            return json.loads(data), cut
+        except ValueError:
+            pass
+    return data.decode("utf-8", errors="replace"), cut
+
+
+def _redacted(name: str, value: str) -> str:
+    if name.lower() in ("authorization", "emulator-admin-token"):
+        scheme = value.split(" ", 1)[0] if " " in value else ""
+        return f"{scheme} [redacted]".strip()
+    return value
+
+
+def _elapsed_ms() -> float:
+    started: float = g.get("started", time.perf_counter())
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
 def log_access(response: Response) -> None:
     """One line per request: who, what, how it ended, how long it took."""
-    elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     access_log.info(
         '%s "%s %s" %s %.1fms account=%s',
         request.remote_addr,
         request.method,
         request.full_path.rstrip("?"),
         response.status_code,
-        elapsed_ms,
+        _elapsed_ms(),
         g.get("account_id", "-"),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from emulator.domain.durations import InvalidDurationError, parse_duration
 from emulator.domain.timestamps import InvalidTimestampError, format_utc, parse_timestamp
 
 MAX_LISTED = 25  # Sequence: "Comma-separated, max 25"
@@ -16,8 +17,12 @@ MAX_LISTED = 25  # Sequence: "Comma-separated, max 25"
 class Instant(fields.Field):  # type: ignore[type-arg]
     """An ISO 8601 string read as an aware datetime, written as UTC with `Z`."""
 
+    def __init__(self, *, precise: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.precise = precise
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else format_utc(value)
+        return None if value is None else format_utc(value, self.precise)
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
@@ -27,6 +32,18 @@ class Instant(fields.Field):  # type: ignore[type-arg]
         try:
             return parse_timestamp(value)
         except InvalidTimestampError as error:
+            raise ValidationError(str(error)) from None
+
+
+class Duration(fields.Field):  # type: ignore[type-arg]
+    """An ISO 8601 duration (`PT1H`, `-P1D`) read as a timedelta."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> timedelta:
+        try:
+            return parse_duration(str(value))
+        except InvalidDurationError as error:
             raise ValidationError(str(error)) from None
 
 

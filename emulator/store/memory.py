@@ -22,6 +22,7 @@ from emulator.domain.seat_metrics import (
     new_metric,
     updated_metric,
 )
+from emulator.domain.state import AccountState
 from emulator.store.protocol import Mint
 
 K = TypeVar("K", bound=Comparable)
@@ -56,6 +57,16 @@ class _SeatEvents:
         self.effective[created.customer_event_id] = created
         self._index(created)
         return created, True
+
+    def replay(self, events: tuple[SeatEvent, ...]) -> None:
+        """Load stored versions as if received in id order."""
+        for event in sorted(events, key=lambda e: e.id):
+            current = self.effective.get(event.customer_event_id)
+            if current is not None:
+                self._unindex(current)
+            self.versions[event.id] = event
+            self.effective[event.customer_event_id] = event
+            self._index(event)
 
     def _index(self, event: SeatEvent) -> None:
         insort(self.by_created, event.id)
@@ -131,6 +142,13 @@ class _SeatMetrics:
             del self.by_seat_type[metric.seat_type]
         return metric
 
+    def load(self, metrics: tuple[SeatMetric, ...]) -> None:
+        """Load stored metrics as they are."""
+        for metric in metrics:
+            self.by_id[metric.id] = metric
+            insort(self.ids, metric.id)
+            self.by_seat_type[metric.seat_type] = metric.id
+
     def page(self, request: PageRequest[str]) -> Page[SeatMetric]:
         return paginate(
             self.ids, lambda i: self.by_id[self.ids[i]], lambda _: True, request, len(self.ids)
@@ -141,6 +159,23 @@ class _SeatMetrics:
 class _Account:
     seat_events: _SeatEvents = field(default_factory=_SeatEvents)
     seat_metrics: _SeatMetrics = field(default_factory=_SeatMetrics)
+
+    @classmethod
+    def from_state(cls, state: AccountState) -> _Account:
+        account = cls()
+        account.seat_events.replay(state.seat_events)
+        account.seat_metrics.load(state.seat_metrics)
+        return account
+
+    def state(self, account_id: str) -> AccountState:
+        return AccountState(
+            account_id,
+            tuple(sorted(self.seat_events.versions.values(), key=lambda e: e.id)),
+            tuple(self.seat_metrics.by_id[i] for i in self.seat_metrics.ids),
+        )
+
+    def is_empty(self) -> bool:
+        return not self.seat_events.versions and not self.seat_metrics.by_id
 
 
 class MemoryStore:
@@ -217,6 +252,41 @@ class MemoryStore:
         """One page of the account's metrics, by creation."""
         with self._account(account_id) as account:
             return account.seat_metrics.page(page)
+
+    def count_seat_metrics(self, account_id: str | None = None) -> int:
+        """How many metrics exist, in one account or in all."""
+        with self._lock:
+            accounts = [self._accounts.get(account_id)] if account_id else self._accounts.values()
+            return sum(len(account.seat_metrics.by_id) for account in accounts if account)
+
+    def account_ids(self) -> list[str]:
+        """Every account that holds data, sorted."""
+        with self._lock:
+            return sorted(key for key, account in self._accounts.items() if not account.is_empty())
+
+    def export_accounts(self, account_id: str | None = None) -> list[AccountState]:
+        """Every account's data (or one account's), ready to import elsewhere."""
+        with self._lock:
+            wanted = [account_id] if account_id else sorted(self._accounts)
+            return [
+                self._accounts[key].state(key)
+                for key in wanted
+                if key in self._accounts and not self._accounts[key].is_empty()
+            ]
+
+    def import_accounts(self, states: list[AccountState], account_id: str | None = None) -> None:
+        """Replace everything (or that one account) with `states`, replayed in id order."""
+        loaded = {
+            state.account_id: _Account.from_state(state)
+            for state in states
+            if account_id is None or state.account_id == account_id
+        }
+        with self._lock:
+            if account_id is None:
+                self._accounts = loaded
+            else:
+                self._accounts.pop(account_id, None)
+                self._accounts.update(loaded)
 
     def reset(self, account_id: str | None = None) -> None:
         """Forget everything, or one account."""

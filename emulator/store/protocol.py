@@ -10,6 +10,7 @@ from emulator.domain.pages import Page, PageRequest
 from emulator.domain.seat_event_query import SeatEventQuery
 from emulator.domain.seat_events import Minted, SeatEvent, SeatEventDraft
 from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
+from emulator.domain.state import AccountState
 
 Mint = Callable[[], Minted]
 
@@ -68,6 +69,26 @@ class Store(Protocol):
 
     def list_seat_metrics(self, account_id: str, page: PageRequest[str]) -> Page[SeatMetric]:
         """One page of the account's metrics, by creation."""
+        ...
+
+    def count_seat_metrics(self, account_id: str | None = None) -> int:
+        """How many metrics exist, in one account or in all."""
+        ...
+
+    def account_ids(self) -> list[str]:
+        """Every account that holds data, sorted."""
+        ...
+
+    def export_accounts(self, account_id: str | None = None) -> list[AccountState]:
+        """Every account's data (or one account's), ready to import elsewhere."""
+        ...
+
+    def import_accounts(self, states: list[AccountState], account_id: str | None = None) -> None:
+        """Replace everything (or, with `account_id`, that one account) with `states`.
+
+        Seat event versions are replayed in id order: the last one of each customerEventId is
+        the effective one, as if they had been received in that order.
+        """
         ...
 
     def reset(self, account_id: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Declaring routes the same way for every resource."""
+"""Declaring routes the same way for every resource, product or control plane."""
 
 from __future__ import annotations
 

@@ -1,0 +1,29 @@
+"""ISO 8601 durations (`PT1H30M`, `P2D`, `-PT5S`) for moving the clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_DURATION = re.compile(
+    r"(?P<sign>[-+])?P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?"
+)
+
+
+class InvalidDurationError(ValueError):
+    """A string that is not an ISO 8601 duration in weeks, days, hours, minutes, seconds."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `[-]P[nW][nD][T[nH][nM][nS]]`; months and years are refused (their length varies)."""
+    match = _DURATION.fullmatch(text.strip().upper())
+    if match is None:
+        raise InvalidDurationError(
+            f"{text!r} is not an ISO 8601 duration such as PT1H30M or P2D (no months or years)"
+        )
+    parts = {
+        k: float((v or "0").replace(",", ".")) for k, v in match.groupdict().items() if k != "sign"
+    }
+    duration = timedelta(**parts)
+    return -duration if match["sign"] == "-" else duration

@@ -1,0 +1,43 @@
+"""Carrying out a fault rule's action on the request in hand."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+
+from flask import g, request
+
+from emulator.domain.faults import FaultAction
+from emulator.http.errors import ApiError, ConnectionDroppedError
+
+FAULT_HEADER = "Emulator-Fault"
+
+_TYPES = {400: "ValidationError", 401: "Unauthorized", 403: "Unauthorized", 404: "NotFound"}
+_TYPES |= {413: "PayloadTooLarge", 429: "RateLimited"}
+
+
+def carry_out(action: FaultAction, rule: str) -> None:
+    """Wait, then drop the connection or answer the status; a delay alone lets the request on."""
+    if action.delay_ms:
+        time.sleep(action.delay_ms / 1000)
+    if action.drop:
+        g.fault = rule
+        drop_connection()
+    if action.status is not None:
+        g.fault = rule
+        headers = {"Retry-After": str(action.retry_after)} if action.retry_after is not None else {}
+        error_type = _TYPES.get(
+            action.status, "ValidationError" if action.status < 500 else "InternalError"
+        )
+        message = f"Injected fault ({rule}): {action.status}"
+        raise ApiError(action.status, error_type, message, headers=headers)
+
+
+def drop_connection() -> None:
+    """Close the client's socket without an answer (where the server exposes it)."""
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # the client may already be gone
+            sock.shutdown(socket.SHUT_RDWR)
+    raise ConnectionDroppedError(f"connection dropped on purpose ({g.get('fault', 'fault')})")

@@ -1,0 +1,35 @@
+"""Reading a state document (JSON or YAML) from a file, to seed a server at start."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import ValidationError
+
+from emulator.config import ConfigError
+from emulator.domain.state import AccountState
+from emulator.schemas.state import STATE
+
+
+def read_document(path: Path) -> Any:
+    """The parsed JSON or YAML of a state file (YAML is a superset of JSON)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"seed {path}: {error.strerror or error}") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise ConfigError(f"seed {path}: not valid JSON or YAML: {error}") from None
+
+
+def read_state(path: Path) -> list[AccountState]:
+    """The accounts of a state file, or a ConfigError saying what is wrong with it."""
+    try:
+        accounts: list[AccountState] = STATE.load(read_document(path))
+    except ValidationError as error:
+        raise ConfigError(f"seed {path}: {json.dumps(error.messages)}") from None
+    return accounts
