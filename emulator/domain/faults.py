@@ -41,7 +41,7 @@ class FaultRule:
             (self.method is None or self.method.upper() == method.upper())
             and (self.path is None or fnmatchcase(path, self.path) or _under_api(path, self.path))
             and (self.account_id is None or self.account_id == account_id)
-            and (self.header is None or headers.get(self.header[0]) == self.header[1])
+            and (self.header is None or headers.get(self.header[0].lower()) == self.header[1])
         )
 
 

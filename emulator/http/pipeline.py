@@ -90,7 +90,8 @@ def inject_faults(services: Services, account_id: str) -> None:
             raise validation_error([Problem(f"header.{FAULT_HEADER}", str(error))]) from None
         carry_out(action, f"{FAULT_HEADER} header")
         return
-    ruled = services.faults.decide(request.method, request.path, account_id, dict(request.headers))
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    ruled = services.faults.decide(request.method, request.path, account_id, headers)
     if ruled is not None:
         carry_out(ruled, "fault rule")
 

@@ -35,6 +35,20 @@ class Instant(fields.Field):  # type: ignore[type-arg]
             raise ValidationError(str(error)) from None
 
 
+class TimestampText(fields.String):
+    """An ISO 8601 date-time kept as the string sent (Sequence echoes it), checked readable."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parse_timestamp(text)
+        except InvalidTimestampError as error:
+            raise ValidationError(str(error)) from None
+        return text
+
+
 class Duration(fields.Field):  # type: ignore[type-arg]
     """An ISO 8601 duration (`PT1H`, `-P1D`) read as a timedelta."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from emulator.domain.pages import InvalidCursorError, Page, PageRequest
 from emulator.domain.seat_event_query import (
@@ -15,8 +15,7 @@ from emulator.domain.seat_event_query import (
     key_from_cursor,
 )
 from emulator.domain.seat_events import SeatEvent, SeatEventDraft
-from emulator.domain.timestamps import InvalidTimestampError, parse_timestamp
-from emulator.schemas.fields import CommaSeparated, Instant
+from emulator.schemas.fields import CommaSeparated, Instant, TimestampText
 from emulator.schemas.pages import PagedQuerySchema, dump_page
 
 
@@ -29,16 +28,8 @@ class SeatEventDraftSchema(Schema):
     customer_event_id = fields.String(data_key="customerEventId", load_default=None)
     customer_alias = fields.String(data_key="customerAlias", required=True)
     seat_type = fields.String(data_key="seatType", required=True)
-    event_timestamp = fields.String(data_key="eventTimestamp", required=True)
+    event_timestamp = TimestampText(data_key="eventTimestamp", required=True)
     total = fields.Integer(strict=True, required=True)
-
-    @validates("event_timestamp")
-    def check_timestamp(self, value: str, **_: Any) -> None:
-        """Reject what parse_timestamp cannot read."""
-        try:
-            parse_timestamp(value)
-        except InvalidTimestampError as error:
-            raise ValidationError(str(error)) from None
 
     @post_load
     def make_draft(self, data: dict[str, Any], **_: Any) -> SeatEventDraft:

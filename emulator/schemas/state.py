@@ -19,7 +19,7 @@ from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
 from emulator.domain.timestamps import parse_timestamp
-from emulator.schemas.fields import Instant
+from emulator.schemas.fields import Instant, TimestampText
 
 FORMAT = "sequence-emulator-state"
 VERSION = 1
@@ -43,7 +43,7 @@ class StateSeatEventSchema(_Lenient):
     customer_event_id = fields.String(data_key="customerEventId", load_default="")
     customer_alias = fields.String(data_key="customerAlias", required=True)
     seat_type = fields.String(data_key="seatType", required=True)
-    event_timestamp = fields.String(data_key="eventTimestamp", required=True)
+    event_timestamp = TimestampText(data_key="eventTimestamp", required=True)
     total = fields.Integer(strict=True, required=True)
     created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
 
