@@ -25,7 +25,7 @@ from emulator.http.validation import OpenApiValidator
 from emulator.seeding import read_state
 from emulator.services import Services
 from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, load_document
-from emulator.store import MemoryStore, Store
+from emulator.store import Store, open_store
 
 API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the host need change
 
@@ -64,11 +64,12 @@ def create_app(
 def build_services(settings: Settings, store: Store | None, clock: Clock | None) -> Services:
     """The parts behind the routes, seeded from settings.seed when given."""
     clock = clock or Clock()
+    new_id = IdGenerator(clock.now)
     services = Services(
         settings=settings,
-        store=store or MemoryStore(),
+        store=store or open_store(settings.store, observe_id=new_id.observe),
         clock=clock,
-        new_id=IdGenerator(clock.now),
+        new_id=new_id,
         journal=Journal(settings.journal_limit),
         rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )

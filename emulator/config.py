@@ -42,6 +42,7 @@ class Settings:
     rate_limit: RateLimit | None = None
     admin_token: str | None = None
     seed: Path | None = None
+    store: str = "memory"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given settings changed; None means 'keep'."""
@@ -104,6 +105,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EMULATOR_RATE_LIMIT": ("rate_limit", parse_rate_limit),
     "EMULATOR_ADMIN_TOKEN": ("admin_token", str),
     "EMULATOR_SEED": ("seed", Path),
+    "EMULATOR_STORE": ("store", str),
 }
 
 

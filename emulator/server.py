@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from emulator.http.context import EXTENSION
+
 
 class _QuietHandler(WSGIRequestHandler):
     """Werkzeug's handler without its own request log: the app writes one access line."""
@@ -55,12 +57,15 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving, release the port, and close the emulator's store."""
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        services = self.app.extensions.get(EXTENSION)
+        if services is not None:
+            services.close()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

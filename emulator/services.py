@@ -33,6 +33,10 @@ class Services:
         """An id and a received-at time for a new version, both from the emulator's clock."""
         return Minted(id=self.new_id(), created_at=self.clock.now())
 
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
     def import_accounts(self, accounts: list[AccountState], account_id: str | None = None) -> None:
         """Replace the store's data (or one account's); new ids come after every imported one."""
         for known in (i for account in accounts for i in account.ids()):

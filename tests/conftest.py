@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from werkzeug.test import TestResponse
 
 from emulator.app import create_app
 from emulator.config import Settings
+
+pytest_plugins = ["pytester"]  # the pytest plugin is tested by real pytest runs
 
 # The request copied from Sequence's page for POST /seat-events.
 SEQUENCE_EXAMPLE = {
@@ -30,16 +33,24 @@ def basic(client_id: str = "key", secret: str = "secret") -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+@pytest.fixture(params=["memory", "sqlite"])
+def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that builds the default app runs on both stores."""
+    return "memory" if request.param == "memory" else f"sqlite:{tmp_path / 'emulator.db'}"
+
+
 @pytest.fixture
-def settings() -> Settings:
+def settings(store_spec: str) -> Settings:
     """Test settings: responses are validated, so a non-conformant one fails the test."""
-    return Settings(validate_responses=True)
+    return Settings(validate_responses=True, store=store_spec)
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
-    """A fresh emulator per test."""
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[Flask]:
+    """A fresh emulator per test; its store is closed afterwards."""
+    built = create_app(settings)
+    yield built
+    built.extensions["sequence_emulator"].close()
 
 
 @pytest.fixture

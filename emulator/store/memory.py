@@ -288,6 +288,9 @@ class MemoryStore:
                 self._accounts.pop(account_id, None)
                 self._accounts.update(loaded)
 
+    def close(self) -> None:
+        """Nothing to release: the data goes with the process."""
+
     def reset(self, account_id: str | None = None) -> None:
         """Forget everything, or one account."""
         with self._lock:

@@ -94,3 +94,7 @@ class Store(Protocol):
     def reset(self, account_id: str | None = None) -> None:
         """Forget everything, or one account."""
         ...
+
+    def close(self) -> None:
+        """Release files and connections; the store is not used afterwards."""
+        ...
