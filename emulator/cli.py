@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="replace a running emulator's state from a file")
     add_remote(load)
     load.add_argument("file", type=Path, help="a state document, JSON or YAML")
+    check = commands.add_parser(
+        "check-spec", help="compare the embedded seat API document with a copy of Sequence's"
+    )
+    check.add_argument("path", type=Path, help="Sequence's OpenAPI document, JSON or YAML")
     return parser
 
 
@@ -65,6 +69,11 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
         help="check every response against the OpenAPI documents (env EMULATOR_VALIDATE_RESPONSES)",
     )
     serve.add_argument("--seed", type=Path, help="start from a state file (env EMULATOR_SEED)")
+    serve.add_argument(
+        "--store",
+        metavar="memory|sqlite:PATH",
+        help="where data lives (default memory; env EMULATOR_STORE)",
+    )
     serve.add_argument(
         "--journal-limit",
         type=parse_positive,
@@ -102,6 +111,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         credentials=tuple(args.credentials) if args.credentials else None,
         validate_responses=args.validate_responses,
         seed=args.seed,
+        store=args.store,
         journal_limit=args.journal_limit,
         rate_limit=args.rate_limit,
         admin_token=args.admin_token,
@@ -122,6 +132,8 @@ def serve(settings: Settings) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         logger.info("stopping")
+    finally:
+        server.stop()
     return 0
 
 
@@ -160,9 +172,31 @@ def import_state(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_spec(args: argparse.Namespace) -> int:
+    """Print every difference from Sequence's document; exit 1 when there is one."""
+    from emulator.seeding import read_document
+    from emulator.spec import load_document
+    from emulator.specdiff import compare, seat_operations
+
+    project, reference = load_document(), read_document(args.path)
+    if not isinstance(reference, dict) or "paths" not in reference:
+        raise ConfigError(f"{args.path}: not an OpenAPI document (no paths)")
+    operations = seat_operations(project, reference)
+    differences = compare(project, reference, operations)
+    for difference in differences:
+        print(difference)
+    verdict = f"{len(differences)} difference(s)" if differences else "no difference"
+    print(f"{verdict} in {len(operations)} seat operations compared with {args.path}")
+    return 1 if differences else 0
+
+
+COMMANDS = {"export": export_state, "import": import_state, "check-spec": check_spec}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit code is the return value."""
     from emulator.remote import RemoteError
+    from emulator.store import StoreError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -171,8 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings_from(args)
             _configure_logging(settings.log_level)
             return serve(settings)
-        return export_state(args) if args.command == "export" else import_state(args)
-    except ConfigError as error:
+        return COMMANDS[args.command](args)
+    except (ConfigError, StoreError) as error:
         parser.error(str(error))
     except RemoteError as error:
         print(f"sequence-emulator: {error}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Reading a state document (JSON or YAML) from a file, to seed a server at start."""
+"""Reading JSON or YAML documents from files: state to seed a server, OpenAPI to compare."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from emulator.schemas.state import STATE
 
 
 def read_document(path: Path) -> Any:
-    """The parsed JSON or YAML of a state file (YAML is a superset of JSON)."""
+    """The parsed JSON or YAML of a file (YAML is a superset of JSON)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"seed {path}: {error.strerror or error}") from None
+        raise ConfigError(f"{path}: {error.strerror or error}") from None
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:
-        raise ConfigError(f"seed {path}: not valid JSON or YAML: {error}") from None
+        raise ConfigError(f"{path}: not valid JSON or YAML: {error}") from None
 
 
 def read_state(path: Path) -> list[AccountState]:

@@ -119,6 +119,15 @@ def compare_with_suppressed(
     return Comparison(tuple(reported), tuple(suppressed))
 
 
+def seat_operations(project: Node, reference: Node) -> list[tuple[str, str]]:
+    """The project's operations, and every seat operation of the reference (so new ones show)."""
+    theirs = [op for op in _operations_of(reference) if op[1].startswith(SEAT_PATHS)]
+    return list(dict.fromkeys([*_operations_of(project), *theirs]))
+
+
+SEAT_PATHS = ("/seat-events", "/seat-balances", "/seat-metrics")
+
+
 # --- Documents and operations -------------------------------------------------------------
 
 
