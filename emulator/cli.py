@@ -88,6 +88,12 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--admin-token", help="require this token on /_emulator/* (env EMULATOR_ADMIN_TOKEN)"
     )
+    serve.add_argument(
+        "--workers",
+        type=parse_positive,
+        default=1,
+        help="worker processes (needs --store sqlite:PATH and the [workers] extra); default 1",
+    )
     serve.add_argument("--log-level", type=str.upper, help="INFO (default), WARNING, DEBUG ...")
 
 
@@ -119,15 +125,20 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
-def serve(settings: Settings) -> int:
-    """Serve until interrupted or terminated."""
+def serve(settings: Settings, workers: int = 1) -> int:
+    """Serve until interrupted or terminated: one process, or gunicorn with several."""
+    if workers > 1:
+        from emulator.workers import check_workers, serve_with_workers
+
+        check_workers(settings, workers)
+        return serve_with_workers(settings, workers, announce)
+
     from emulator.app import create_app
     from emulator.server import EmulatorServer
 
     server = EmulatorServer(create_app(settings), settings.host, settings.port)
     signal.signal(signal.SIGTERM, _interrupt)
-    # The exact line tells scripts (and tests) which port was picked when --port 0.
-    print(f"sequence-emulator {__version__} serving on {server.url}", flush=True)
+    announce(server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -135,6 +146,11 @@ def serve(settings: Settings) -> int:
     finally:
         server.stop()
     return 0
+
+
+def announce(url: str) -> None:
+    """The exact line that tells scripts (and tests) where it serves, e.g. with --port 0."""
+    print(f"sequence-emulator {__version__} serving on {url}", flush=True)
 
 
 def export_state(args: argparse.Namespace) -> int:
@@ -204,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings = settings_from(args)
             _configure_logging(settings.log_level)
-            return serve(settings)
+            return serve(settings, args.workers)
         return COMMANDS[args.command](args)
     except (ConfigError, StoreError) as error:
         parser.error(str(error))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask.typing import ResponseReturnValue
@@ -21,6 +22,7 @@ def get_health() -> ResponseReturnValue:
         "version": __version__,
         "apiVersion": API_VERSION,
         "uptimeSeconds": round(time.monotonic() - emulator.started, 3),
+        "process": os.getpid(),
         "store": store.kind,
         "counts": {
             "accounts": len(store.account_ids()),
