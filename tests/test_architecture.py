@@ -66,7 +66,13 @@ def test_only_the_http_layer_imports_openapi_core() -> None:
 
 def test_only_the_composition_root_and_the_entry_points_import_the_app() -> None:
     users = {module_name(path) for path in modules("") if "emulator.app" in imports_of(path)}
-    assert users <= {"emulator.__init__", "emulator.cli", "emulator.pytest_plugin"}, users
+    entry_points = {
+        "emulator.__init__",
+        "emulator.cli",
+        "emulator.pytest_plugin",
+        "emulator.workers",
+    }
+    assert users <= entry_points, users
 
 
 def test_views_do_not_reach_into_a_concrete_store() -> None:
