@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check emulator tests
-	$(BIN)/ruff format --check emulator tests
+	$(BIN)/ruff check emulator tests bench
+	$(BIN)/ruff format --check emulator tests bench
 	$(BIN)/mypy
 
 format: install
@@ -33,3 +33,6 @@ format: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+bench: install
+	$(BIN)/python bench/run.py

@@ -64,6 +64,9 @@ class FaultBook:
             self._rules[rule.id] = rule
         return rule
 
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
     def rules(self) -> list[FaultRule]:
         """Every rule, in the order added, with its counts."""
         with self._lock:

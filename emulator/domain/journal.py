@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ BODY_LIMIT = 64 * 1024  # bytes kept of each body; the rest is cut and marked
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request and its answer."""
+    """One request and its answer, bodies kept as bytes and decoded only when read."""
 
     sequence: int
     time: datetime
@@ -21,14 +22,43 @@ class JournalEntry:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
-    body: Any
+    body: bytes
     body_truncated: bool
-    status: int
-    response_body: Any
+    status: int  # 0 when the connection was dropped on purpose
+    response_body: bytes
     response_truncated: bool
-    problems: tuple[dict[str, str], ...]
     account_id: str | None
     duration_ms: float
+
+    @property
+    def request_json(self) -> Any:
+        """The body as JSON, or as text when it is not JSON (or was cut); None when empty."""
+        return decoded(self.body, self.body_truncated)
+
+    @property
+    def response_json(self) -> Any:
+        """The response body, decoded the same way."""
+        return decoded(self.response_body, self.response_truncated)
+
+    @property
+    def problems(self) -> list[Any]:
+        """The validation problems the request was answered with."""
+        answer = self.response_json if self.status == 400 else None
+        error = answer.get("error") if isinstance(answer, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        return list(details) if isinstance(details, list) else []
+
+
+def decoded(data: bytes, cut: bool) -> Any:
+    """JSON where it parses, text otherwise, None for nothing."""
+    if not data:
+        return None
+    if not cut:
+        try:
+            return json.loads(data)
+        except ValueError:
+            pass
+    return data.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         gate()
         check_size()
         json_body, raw = read_json_body()
-        problems = validator.request_problems(request, raw)
+        problems = validator.request_problems(request, raw, json_body)
         loaders = loaders_of(current_app.view_functions.get(request.endpoint or ""))
         g.body, body_problems = load(loaders.body, json_body, "body")
         g.query, query_problems = load(loaders.query, request.args.to_dict(), "query")
@@ -90,6 +90,8 @@ def inject_faults(services: Services, account_id: str) -> None:
             raise validation_error([Problem(f"header.{FAULT_HEADER}", str(error))]) from None
         carry_out(action, f"{FAULT_HEADER} header")
         return
+    if not services.faults:
+        return  # no rules: nothing to match, the common case
     headers = {name.lower(): value for name, value in request.headers.items()}
     ruled = services.faults.decide(request.method, request.path, account_id, headers)
     if ruled is not None:
@@ -165,10 +167,10 @@ def conformant(validator: OpenApiValidator, response: Response) -> Response:
 
 
 def journal_entry(services: Services, response: Response) -> JournalEntry:
-    """What the journal keeps of this request and its response."""
-    body, body_cut = _decoded(*clipped(_request_bytes()))
-    answer, answer_cut = _decoded(*clipped(response.get_data()))
-    error = answer.get("error", {}) if isinstance(answer, dict) else {}
+    """What the journal keeps of this request and its response (decoded only when read)."""
+    body, body_cut = clipped(_request_bytes())
+    dropped = bool(g.get("dropped"))
+    answer, answer_cut = clipped(b"" if dropped else response.get_data())
     return JournalEntry(
         sequence=services.journal.next_sequence(),
         time=services.clock.now(),
@@ -178,10 +180,9 @@ def journal_entry(services: Services, response: Response) -> JournalEntry:
         headers={k: _redacted(k, v) for k, v in request.headers.items()},
         body=body,
         body_truncated=body_cut,
-        status=0 if g.get("dropped") else response.status_code,
-        response_body=None if g.get("dropped") else answer,
+        status=0 if dropped else response.status_code,
+        response_body=answer,
         response_truncated=answer_cut,
-        problems=tuple(error.get("details", ())) if isinstance(error, dict) else (),
         account_id=g.get("account_id"),
         duration_ms=_elapsed_ms(),
     )
@@ -192,17 +193,6 @@ def _request_bytes() -> bytes:
         return request.get_data(cache=True)
     except HTTPException:  # a body over the limit is never read
         return b""
-
-
-def _decoded(data: bytes, cut: bool) -> tuple[Any, bool]:
-    if not data:
-        return None, cut
-    if not cut:
-        try:
-            return json.loads(data), cut
-        except ValueError:
-            pass
-    return data.decode("utf-8", errors="replace"), cut
 
 
 def _redacted(name: str, value: str) -> str:

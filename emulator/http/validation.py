@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,13 +21,16 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from emulator.domain.timestamps import is_timestamp
 from emulator.http.errors import Problem
+from emulator.http.fastpath import FastPath
 
 
 class RequestValidator(Protocol):
     """Anything that lists what is wrong with a request (empty when nothing is)."""
 
-    def request_problems(self, request: Request, body: bytes | None) -> list[Problem]:
-        """Every problem of `request`, whose body is given separately."""
+    def request_problems(
+        self, request: Request, body: bytes | None, parsed: Any = None
+    ) -> list[Problem]:
+        """Every problem of `request`, whose body is given separately (raw and parsed)."""
         ...
 
 
@@ -46,10 +48,10 @@ class _OpenApiRequest:
 
 
 class OpenApiValidator:
-    """openapi-core, configured once per app: the authority on what a valid request is."""
+    """openapi-core, the authority on what a valid request is, behind a compiled fast path."""
 
     def __init__(self, document: dict[str, Any]) -> None:
-        self._trivial = trivial_operations(document)
+        self.fast_path = FastPath(document)
         config = Config(
             # Timestamps follow the emulator's ISO 8601 rule (a bare date is allowed).
             extra_format_validators={"date-time": is_timestamp},
@@ -59,10 +61,29 @@ class OpenApiValidator:
         )
         self._openapi = OpenAPI.from_dict(document, config=config)
 
-    def request_problems(self, request: Request, body: bytes | None) -> list[Problem]:
-        """Every problem openapi-core finds in the request, not only the first."""
-        if not body and not request.query_string and self._is_trivial(request):
-            return []  # nothing openapi-core could object to; saves most of a millisecond
+    def request_problems(
+        self, request: Request, body: bytes | None, parsed: Any = None
+    ) -> list[Problem]:
+        """Every problem of the request, not only the first: none when the compiled fast path
+        accepts it, else what openapi-core finds."""
+        if self.fast_accepts(request, body, parsed):
+            return []
+        return self.authority_problems(request, body)
+
+    def fast_accepts(self, request: Request, body: bytes | None, parsed: Any) -> bool:
+        """Whether the compiled fast path is sure the request is valid."""
+        return self.fast_path.accepts(
+            "get" if request.method == "HEAD" else request.method,
+            request.url_rule.rule if request.url_rule else request.path,
+            request.headers,
+            request.args.to_dict(flat=False),
+            request.mimetype if body else None,
+            parsed,
+            bool(body),
+        )
+
+    def authority_problems(self, request: Request, body: bytes | None) -> list[Problem]:
+        """What openapi-core finds, without the fast path (tests compare the two)."""
         adapted = _adapt(request, body)
         found = [p for error in self._openapi.iter_request_errors(adapted) for p in _explain(error)]
         return _without_noise(found)
@@ -72,75 +93,6 @@ class OpenApiValidator:
         adapted = _adapt(request, None)  # only the operation matters here, not the body
         errors = self._openapi.iter_response_errors(adapted, WerkzeugOpenAPIResponse(response))
         return [p for error in errors for p in _explain(error, prefix="response")]
-
-    def _is_trivial(self, request: Request) -> bool:
-        rule = request.url_rule.rule if request.url_rule else ""
-        method = "get" if request.method == "HEAD" else request.method.lower()
-        headers = self._trivial.get((method, _VARIABLE.sub("{}", rule).removeprefix("/api")))
-        return headers is not None and all(
-            rule.satisfied_by(request.headers.get(name)) for name, rule in headers.items()
-        )
-
-
-_VARIABLE = re.compile(r"<[^>]*>|\{[^}]*\}")
-_PLAIN_STRING = {"type": "string"}
-
-
-@dataclass(frozen=True)
-class _HeaderRule:
-    required: bool
-    allowed: frozenset[str] | None  # an enum, or any string
-
-    def satisfied_by(self, value: str | None) -> bool:
-        if value is None:
-            return not self.required
-        return self.allowed is None or value in self.allowed
-
-
-def trivial_operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, _HeaderRule]]:
-    """Operations that a request with no query string and no body satisfies, once its headers do.
-
-    That is: no required body, no required query or cookie parameter, path parameters of plain
-    type string (a matched route always has them), and header parameters of type string, with
-    at most an enum. What a request must then show is returned per operation, header by header.
-    """
-    found: dict[tuple[str, str], dict[str, _HeaderRule]] = {}
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            rules = _header_rules(document, operation)
-            if rules is not None:
-                found[(method, _VARIABLE.sub("{}", path))] = rules
-    return found
-
-
-def _header_rules(
-    document: dict[str, Any], operation: dict[str, Any]
-) -> dict[str, _HeaderRule] | None:
-    if _resolved(document, operation.get("requestBody", {})).get("required"):
-        return None
-    rules: dict[str, _HeaderRule] = {}
-    for parameter in (_resolved(document, p) for p in operation.get("parameters", [])):
-        schema = _resolved(document, parameter.get("schema", {}))
-        where, required = parameter["in"], bool(parameter.get("required"))
-        if where == "path" and schema == _PLAIN_STRING:
-            continue
-        if where == "header" and schema.get("type") == "string" and set(schema) <= {"type", "enum"}:
-            enum = schema.get("enum")
-            rules[parameter["name"]] = _HeaderRule(required, frozenset(enum) if enum else None)
-        elif required or where == "path":
-            return None
-    return rules
-
-
-def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _adapt(request: Request, body: bytes | None) -> _OpenApiRequest:

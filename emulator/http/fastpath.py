@@ -1,0 +1,235 @@
+"""A compiled validator in front of openapi-core, built from the same OpenAPI document.
+
+openapi-core walks the document on every call (about a millisecond a request). This module
+compiles, once per app, each operation's parameters and JSON body schema with fastjsonschema
+(draft-04, so that `2.0` is not an integer, as in OpenAPI 3.0). It only ever says "valid" or
+"ask openapi-core": a request it accepts is one openapi-core accepts (a property test holds
+them to it), and anything it rejects or does not understand goes to openapi-core, which stays
+the authority and writes the error list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import fastjsonschema
+from openapi_core.util import forcebool
+from werkzeug.datastructures import Headers
+
+from emulator.domain.timestamps import is_timestamp
+
+Check = Callable[[Any], Any]  # raises fastjsonschema.JsonSchemaException when invalid
+
+_DRAFT_04 = "http://json-schema.org/draft-04/schema#"
+_FORMATS: dict[str, Callable[[str], bool]] = {"date-time": is_timestamp}
+_ANNOTATIONS = frozenset(
+    {"description", "example", "examples", "deprecated", "externalDocs", "xml", "title"}
+)
+_VARIABLE = re.compile(r"<[^>]*>|\{[^}]*\}")
+
+
+class UnsupportedSchemaError(ValueError):
+    """A construct this compiler leaves to openapi-core (the operation is then never fast)."""
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    name: str
+    required: bool
+    cast: Callable[[str], Any]
+    check: Check
+
+
+@dataclass(frozen=True)
+class _Operation:
+    headers: tuple[_Parameter, ...]
+    query: Mapping[str, _Parameter]
+    body_required: bool
+    body: Check | None
+    media_types: frozenset[str] = field(default_factory=frozenset)
+
+
+class FastPath:
+    """Per operation: compiled checks of headers, query, and JSON body."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._operations = compile_operations(document)
+
+    def accepts(
+        self,
+        method: str,
+        rule: str,
+        headers: Headers | Mapping[str, str],
+        query: Mapping[str, list[str]],
+        content_type: str | None,
+        body: Any,
+        has_body: bool,
+    ) -> bool:
+        """Whether the request is certainly valid; False means 'ask openapi-core'."""
+        template = _VARIABLE.sub("{}", rule).removeprefix("/api")
+        operation = self._operations.get((method.lower(), template))
+        if operation is None:
+            return False
+        try:
+            return (
+                _headers_pass(operation, headers)
+                and _query_passes(operation, query)
+                and _body_passes(operation, content_type, body, has_body)
+            )
+        except (fastjsonschema.JsonSchemaException, ValueError, TypeError):
+            return False
+
+
+def _headers_pass(operation: _Operation, headers: Headers | Mapping[str, str]) -> bool:
+    for parameter in operation.headers:
+        value = headers.get(parameter.name)
+        if value is None:
+            if parameter.required:
+                return False
+            continue
+        parameter.check(parameter.cast(value))
+    return True
+
+
+def _query_passes(operation: _Operation, query: Mapping[str, list[str]]) -> bool:
+    for name, parameter in operation.query.items():
+        values = query.get(name)
+        if not values:
+            if parameter.required:
+                return False
+            continue
+        if len(values) != 1 or not values[0]:
+            return False  # repeated or empty (allowEmptyValue): openapi-core decides
+        parameter.check(parameter.cast(values[0]))
+    return True
+
+
+def _body_passes(
+    operation: _Operation, content_type: str | None, body: Any, has_body: bool
+) -> bool:
+    if not has_body:
+        return not operation.body_required
+    if operation.body is None or content_type not in operation.media_types:
+        return False
+    operation.body(body)
+    return True
+
+
+def compile_operations(document: dict[str, Any]) -> dict[tuple[str, str], _Operation]:
+    """Every operation of the document that this compiler understands, by (method, template)."""
+    compiled: dict[tuple[str, str], _Operation] = {}
+    for path, item in document.get("paths", {}).items():
+        shared = item.get("parameters", [])
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            try:
+                compiled[(method, _VARIABLE.sub("{}", path))] = _compile(
+                    document, operation, shared
+                )
+            except UnsupportedSchemaError:
+                continue
+    return compiled
+
+
+def _compile(document: dict[str, Any], operation: dict[str, Any], shared: list[Any]) -> _Operation:
+    parameters = [_resolved(document, p) for p in [*shared, *operation.get("parameters", [])]]
+    headers, query = [], {}
+    for parameter in parameters:
+        where = parameter["in"]
+        compiled = _Parameter(
+            parameter["name"],
+            bool(parameter.get("required")),
+            _caster(_resolved(document, parameter.get("schema", {}))),
+            _compile_schema(document, parameter.get("schema", {})),
+        )
+        if where == "header":
+            headers.append(compiled)
+        elif where == "query":
+            query[compiled.name] = compiled
+        elif where != "path" or _resolved(document, parameter.get("schema", {})) != {
+            "type": "string"
+        }:
+            raise UnsupportedSchemaError(f"{where} parameter {compiled.name}")
+    body = _resolved(document, operation.get("requestBody", {}))
+    content = body.get("content", {})
+    json_schema = content.get("application/json", {}).get("schema")
+    return _Operation(
+        headers=tuple(headers),
+        query=query,
+        body_required=bool(body.get("required")),
+        body=None if json_schema is None else _compile_schema(document, json_schema),
+        media_types=frozenset({"application/json"} if json_schema is not None else ()),
+    )
+
+
+def _caster(schema: Mapping[str, Any]) -> Callable[[str], Any]:
+    kind = schema.get("type", "string")
+    if kind == "string":
+        return str
+    if kind == "integer":
+        return _to_integer
+    if kind == "boolean":
+        return _to_boolean
+    raise UnsupportedSchemaError(f"parameters of type {kind}")
+
+
+def _to_integer(text: str) -> int:
+    return int(text)  # as openapi-core casts it
+
+
+def _to_boolean(text: str) -> bool:
+    return bool(forcebool(text))  # openapi-core's own reading of true/false/1/0/yes/no...
+
+
+def _compile_schema(document: dict[str, Any], schema: Any) -> Check:
+    converted = {"$schema": _DRAFT_04, **json_schema(document, schema)}
+    check: Check = fastjsonschema.compile(converted, formats=_FORMATS)
+    return check
+
+
+def json_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:
+    """An OpenAPI 3.0 schema as a draft-04 JSON Schema, with local $refs inlined."""
+    if depth > 32:
+        raise UnsupportedSchemaError("schemas nested deeper than 32 (a recursive $ref?)")
+    schema = _resolved(document, schema)
+    converted: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _ANNOTATIONS or key.startswith("x-") or key == "nullable":
+            continue
+        if key in ("readOnly", "writeOnly", "discriminator", "not"):
+            raise UnsupportedSchemaError(key)
+        if key == "properties":
+            value = {name: json_schema(document, sub, depth + 1) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            value = json_schema(document, value, depth + 1)
+        elif key in ("allOf", "oneOf", "anyOf"):
+            value = [json_schema(document, sub, depth + 1) for sub in value]
+        converted[key] = value
+    if schema.get("nullable"):
+        converted = _nullable(converted)
+    return converted
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "enum" in schema:
+        schema = {**schema, "enum": [*schema["enum"], None]}
+    if "type" in schema:
+        schema = {**schema, "type": [schema["type"], "null"]}
+    return schema
+
+
+def _resolved(document: dict[str, Any], node: Any) -> Any:
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/") or seen > 32:
+            raise UnsupportedSchemaError(f"reference {ref}")
+        node = document
+        for part in ref[2:].split("/"):
+            node = node[part]
+        seen += 1
+    return node
