@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 
 from emulator.domain.timestamps import format_utc
 from emulator.http.context import body, services
+from emulator.http.errors import Problem, validation_error
 
 
 def clock_json() -> dict[str, Any]:
@@ -25,6 +26,13 @@ def change_clock() -> ResponseReturnValue:
     """Freeze at an instant, then move by a duration (either or both)."""
     change = body()
     clock = services().clock
+    if change["advance"] is not None:
+        start = change["freeze_at"] or clock.now()
+        try:
+            start + change["advance"]
+        except OverflowError:
+            message = "Moving the clock that far leaves the years 1 to 9999"
+            raise validation_error([Problem("body.advance", message)]) from None
     if change["freeze_at"] is not None:
         clock.freeze(change["freeze_at"])
     if change["advance"] is not None:

@@ -25,5 +25,8 @@ def parse_duration(text: str) -> timedelta:
     parts = {
         k: float((v or "0").replace(",", ".")) for k, v in match.groupdict().items() if k != "sign"
     }
-    duration = timedelta(**parts)
+    try:
+        duration = timedelta(**parts)
+    except OverflowError:
+        raise InvalidDurationError(f"{text!r} is longer than 999,999,999 days") from None
     return -duration if match["sign"] == "-" else duration

@@ -42,7 +42,8 @@ class IdGenerator:
 
     def __call__(self) -> str:
         """A new id, greater than every id this generator minted before."""
-        unix_ms = int(self._now().timestamp() * 1000)
+        # A clock set before 1970 still mints valid ids: the time field cannot go below zero.
+        unix_ms = max(0, int(self._now().timestamp() * 1000))
         with self._lock:
             if unix_ms > self._last_ms:
                 # A fresh random start, with the top bit clear so the counter has room.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _ISO_8601 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
@@ -17,6 +18,7 @@ class InvalidTimestampError(ValueError):
     """A string that is not an ISO 8601 date or date-time."""
 
 
+@lru_cache(maxsize=4096)  # a request reads its timestamp several times; datetimes are immutable
 def parse_timestamp(text: str) -> datetime:
     """Parse an ISO 8601 date-time (UTC when it has no offset; a bare date is midnight UTC)."""
     match = _ISO_8601.fullmatch(text)
@@ -24,7 +26,7 @@ def parse_timestamp(text: str) -> datetime:
         raise InvalidTimestampError(f"{text!r} is not an ISO 8601 date-time")
     try:
         return _build(match)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # overflow: beyond years 1-9999 in UTC
         raise InvalidTimestampError(f"{text!r} is not a valid date-time: {error}") from None
 
 
@@ -43,7 +45,8 @@ def format_utc(instant: datetime, precise: bool = False) -> str:
     """Render an instant as UTC ISO 8601 with `Z`; milliseconds (or, precise, microseconds)
     only when there are any."""
     utc = instant.astimezone(timezone.utc)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: %Y does not pad years below 1000 on every platform.
+    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc:%H:%M:%S}"
     if utc.microsecond:
         text += f".{utc.microsecond:06d}" if precise else f".{utc.microsecond // 1000:03d}"
     return text + "Z"

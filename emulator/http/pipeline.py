@@ -6,9 +6,9 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from emulator.domain.faults import InvalidFaultHeaderError, action_from_header
@@ -31,18 +31,24 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 Gate = Callable[[], None]
 
 
+def current_request() -> Request:
+    """The request in hand, unwrapped once: every access through Flask's proxy costs."""
+    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+
+
 def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator) -> None:
     """Before any view of `blueprint`: the gate, then size, JSON, openapi-core and schemas."""
 
     @blueprint.before_request
     def admit() -> None:
+        req = current_request()
         gate()
         check_size()
         json_body, raw = read_json_body()
-        problems = validator.request_problems(request, raw, json_body)
-        loaders = loaders_of(current_app.view_functions.get(request.endpoint or ""))
+        problems = validator.request_problems(req, raw, json_body)
+        loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
         g.body, body_problems = load(loaders.body, json_body, "body")
-        g.query, query_problems = load(loaders.query, request.args.to_dict(), "query")
+        g.query, query_problems = load(loaders.query, req.args.to_dict(), "query")
         problems += unseen(body_problems + query_problems, problems)
         if problems:
             raise validation_error(problems)
@@ -52,9 +58,10 @@ def product_gate(authenticator: Authenticator, services: Services) -> Gate:
     """Credentials, version, rate limit and fault rules, in that order (BEHAVIOUR.md §2)."""
 
     def gate() -> None:
-        identity = authenticator.identify(request.headers.get("Authorization"))
+        headers = current_request().headers
+        identity = authenticator.identify(headers.get("Authorization"))
         g.account_id = identity.account_id
-        check_version(request.headers.get("Sequence-Version"))
+        check_version(headers.get("Sequence-Version"))
         if services.rate_limiter is not None:
             wait = services.rate_limiter.retry_after(identity.client_id)
             if wait is not None:
@@ -82,7 +89,8 @@ def rate_limited(wait: int, count: int) -> ApiError:
 
 def inject_faults(services: Services, account_id: str) -> None:
     """Carry out the Emulator-Fault header, or the first fault rule that fires."""
-    header = request.headers.get(FAULT_HEADER)
+    req = current_request()
+    header = req.headers.get(FAULT_HEADER)
     if header is not None:
         try:
             action = action_from_header(header)
@@ -92,28 +100,30 @@ def inject_faults(services: Services, account_id: str) -> None:
         return
     if not services.faults:
         return  # no rules: nothing to match, the common case
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    ruled = services.faults.decide(request.method, request.path, account_id, headers)
+    headers = {name.lower(): value for name, value in req.headers.items()}
+    ruled = services.faults.decide(req.method, req.path, account_id, headers)
     if ruled is not None:
         carry_out(ruled, "fault rule")
 
 
 def check_size() -> None:
     """Refuse a body over the limit before reading it."""
-    limit = request.max_content_length
-    if limit is not None and (request.content_length or 0) > limit:
+    req = current_request()
+    limit = req.max_content_length
+    if limit is not None and (req.content_length or 0) > limit:
         raise ApiError(413, "PayloadTooLarge", f"Request body is larger than {limit} bytes")
 
 
 def read_json_body() -> tuple[Any, bytes | None]:
     """The parsed body and the bytes to validate; a null top-level field counts as absent."""
-    if request.method not in _BODY_METHODS:
+    req = current_request()
+    if req.method not in _BODY_METHODS:
         return None, None
-    raw = request.get_data(cache=True)
+    raw = req.get_data(cache=True)
     if not raw:
         return None, raw
-    if request.mimetype != "application/json":
-        message = f"Expected Content-Type application/json, got {request.mimetype or 'none'}"
+    if req.mimetype != "application/json":
+        message = f"Expected Content-Type application/json, got {req.mimetype or 'none'}"
         raise validation_error([Problem("header.Content-Type", message)])
     try:
         body = json.loads(raw)
@@ -146,13 +156,17 @@ def install_response_hooks(
 
     @app.after_request
     def finish(response: Response) -> Response:
-        validator = validators.get((request.blueprint or "").split(".")[0])
+        req = current_request()
+        validator = validators.get((req.blueprint or "").split(".")[0])
         if validator is not None and "fault" not in g:
             response = conformant(validator, response)
         response.headers["Sequence-Version"] = API_VERSION
-        if not request.path.startswith(CONTROL_PREFIX):
-            services.journal.record(journal_entry(services, response))
-        log_access(response)
+        elapsed_ms = _elapsed_ms()
+        account_id = g.get("account_id")
+        if not req.path.startswith(CONTROL_PREFIX):
+            entry = journal_entry(req, services, response, account_id, elapsed_ms)
+            services.journal.record(entry)
+        log_access(req, response, account_id, elapsed_ms)
         return response
 
 
@@ -166,31 +180,37 @@ def conformant(validator: OpenApiValidator, response: Response) -> Response:
     return ApiError(500, "InternalError", message, problems).response()
 
 
-def journal_entry(services: Services, response: Response) -> JournalEntry:
+def journal_entry(
+    req: Request,
+    services: Services,
+    response: Response,
+    account_id: str | None,
+    elapsed_ms: float,
+) -> JournalEntry:
     """What the journal keeps of this request and its response (decoded only when read)."""
-    body, body_cut = clipped(_request_bytes())
+    body, body_cut = clipped(_request_bytes(req))
     dropped = bool(g.get("dropped"))
     answer, answer_cut = clipped(b"" if dropped else response.get_data())
     return JournalEntry(
         sequence=services.journal.next_sequence(),
         time=services.clock.now(),
-        method=request.method,
-        path=request.path,
-        query=request.args.to_dict(),
-        headers={k: _redacted(k, v) for k, v in request.headers.items()},
+        method=req.method,
+        path=req.path,
+        query=req.args.to_dict(),
+        headers={k: _redacted(k, v) for k, v in req.headers.items()},
         body=body,
         body_truncated=body_cut,
         status=0 if dropped else response.status_code,
         response_body=answer,
         response_truncated=answer_cut,
-        account_id=g.get("account_id"),
-        duration_ms=_elapsed_ms(),
+        account_id=account_id,
+        duration_ms=elapsed_ms,
     )
 
 
-def _request_bytes() -> bytes:
+def _request_bytes(req: Request) -> bytes:
     try:
-        return request.get_data(cache=True)
+        return req.get_data(cache=True)
     except HTTPException:  # a body over the limit is never read
         return b""
 
@@ -207,14 +227,16 @@ def _elapsed_ms() -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-def log_access(response: Response) -> None:
+def log_access(req: Request, response: Response, account_id: str | None, elapsed_ms: float) -> None:
     """One line per request: who, what, how it ended, how long it took."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
     access_log.info(
         '%s "%s %s" %s %.1fms account=%s',
-        request.remote_addr,
-        request.method,
-        request.full_path.rstrip("?"),
+        req.remote_addr,
+        req.method,
+        req.full_path.rstrip("?"),
         response.status_code,
-        _elapsed_ms(),
-        g.get("account_id", "-"),
+        elapsed_ms,
+        account_id or "-",
     )
