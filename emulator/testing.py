@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from emulator.domain.accounts import derived_account_id
@@ -234,6 +234,24 @@ class SequenceEmulator:
     def import_state(self, document: dict[str, Any]) -> None:
         """Replace this account's data with a state document's."""
         self.control.call("PUT", "/_emulator/state", document, self._account)
+
+    def seat_charge(
+        self, customer_alias: str, seat_type: str, start: str | date, end: str | date, **price: Any
+    ) -> dict[str, Any]:
+        """What a seat-based price bills the alias's seats of one type over [start, end), from
+        this account's events (POST /_emulator/seat-charges); price fields in Sequence's names:
+        `seat_charge("acme", "admin", "2024-04-01", "2024-05-01", pricePerSeat="15",
+        prorationStrategy="PRORATE_INCREMENTS", billingType="IN_ARREARS")`."""
+        body = {
+            "accountId": self.account_id,
+            "customerAlias": customer_alias,
+            "seatType": seat_type,
+            "startDate": start.isoformat() if isinstance(start, date) else start,
+            "endDate": end.isoformat() if isinstance(end, date) else end,
+            "price": price,
+        }
+        charge: dict[str, Any] = self.control.call("POST", "/_emulator/seat-charges", body)
+        return charge
 
     def begin(self) -> SequenceEmulator:
         """Start a test: an empty account, and a journal read from here on."""

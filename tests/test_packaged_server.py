@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -36,11 +37,18 @@ def elsewhere(tmp_path: Path) -> Path:
 
 
 def only(installed: Path) -> dict[str, str]:
+    """The installed copy first; the dependencies after it (the source tree nowhere)."""
     return {
-        "PYTHONPATH": str(installed),
+        "PYTHONPATH": os.pathsep.join([str(installed), sysconfig.get_paths()["purelib"]]),
         "EMULATOR_LOG_LEVEL": "INFO",
         "EMULATOR_VALIDATE_RESPONSES": "true",
     }
+
+
+def test_every_module_of_the_source_is_installed(installed: Path) -> None:
+    source = {p.relative_to(ROOT) for p in (ROOT / "emulator").rglob("*.py")}
+    shipped = {p.relative_to(installed) for p in (installed / "emulator").rglob("*.py")}
+    assert source - shipped == set()
 
 
 def test_the_installed_package_reads_its_documents_from_inside_itself(
@@ -51,7 +59,7 @@ def test_the_installed_package_reads_its_documents_from_inside_itself(
         "print(s.documents_dir().joinpath('seat-api.yaml'))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-S", "-c", code],
         cwd=elsewhere,
         env={**os.environ, **only(installed)},
         capture_output=True,
@@ -71,7 +79,7 @@ def assert_serves_the_sequence_example(server: ServedProcess) -> None:
 
 
 def test_python_dash_m_emulator_serves(installed: Path, elsewhere: Path) -> None:
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
+    command = [sys.executable, "-S", "-m", "emulator", "serve", "--port", "0"]
     with served(command, elsewhere, only(installed)) as server:
         assert_serves_the_sequence_example(server)
         assert server.stop() == 0  # SIGTERM is a clean stop
@@ -87,7 +95,7 @@ def test_the_console_script_serves(installed: Path, elsewhere: Path) -> None:
 
 
 def test_settings_come_from_the_environment(installed: Path, elsewhere: Path) -> None:
-    command = [sys.executable, "-m", "emulator", "serve"]
+    command = [sys.executable, "-S", "-m", "emulator", "serve"]
     env = {**only(installed), "EMULATOR_PORT": "0", "EMULATOR_CREDENTIALS": "key:secret"}
     with served(command, elsewhere, env) as server:
         assert server.request("POST", "/seat-events", SEQUENCE_EXAMPLE, basic())[0] == 201

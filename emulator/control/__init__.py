@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from emulator.control import clock, faults, health, journal, state
+from emulator.control import charges, clock, faults, health, journal, state
 from emulator.http.routing import route
+from emulator.schemas.charges import SEAT_CHARGE_REQUEST
 from emulator.schemas.control import ACCOUNT_QUERY, CLOCK_CHANGE, FAULT_RULE_INPUT, JOURNAL_QUERY
 from emulator.schemas.state import STATE
 
@@ -28,4 +29,5 @@ def control_blueprint() -> Blueprint:
     route(routes, "/clock", "GET", clock.get_clock)
     route(routes, "/clock", "PUT", clock.change_clock, body=CLOCK_CHANGE)
     route(routes, "/clock", "DELETE", clock.resume_clock)
+    route(routes, "/seat-charges", "POST", charges.post_seat_charge, body=SEAT_CHARGE_REQUEST)
     return routes
