@@ -72,44 +72,36 @@ def gunicorn(app: str, workers: int, env: dict[str, str] | None = None) -> Itera
 def _process(
     command: list[str], env: dict[str, str] | None, ready: str, stream: str
 ) -> Iterator[str]:
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        stdout=subprocess.PIPE if stream == "stdout" else subprocess.DEVNULL,
-        stderr=subprocess.PIPE if stream == "stderr" else subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        yield _wait_for(process, ready, stream)
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
+    """Run `command` with its output in a file (a pipe left unread would stall it)."""
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            stdout=log if stream == "stdout" else subprocess.DEVNULL,
+            stderr=log if stream == "stderr" else subprocess.DEVNULL,
+            text=True,
+        )
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+            yield _wait_for(process, log, ready)
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
 
 
-def _wait_for(process: subprocess.Popen[str], ready: str, stream: str) -> str:
-    pipe = process.stdout if stream == "stdout" else process.stderr
-    assert pipe is not None
-    found: list[str] = []
-
-    def read() -> None:
-        for line in pipe:
-            match = re.search(ready, line)
-            if match and not found:
-                found.append(match.group(1))
-        # keep draining so the process never blocks on a full pipe
-
-    threading.Thread(target=read, daemon=True).start()
+def _wait_for(process: subprocess.Popen[str], log: Any, ready: str) -> str:
     deadline = time.monotonic() + 60
-    while not found and time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline and process.poll() is None:
+        log.seek(0)
+        match = re.search(ready, log.read())
+        if match:
+            return match.group(1)
         time.sleep(0.01)
-    if not found:
-        raise RuntimeError(f"{' '.join(process.args)} did not start")  # type: ignore[arg-type]
-    return found[0]
+    raise RuntimeError(f"{' '.join(process.args)} did not start")  # type: ignore[arg-type]
 
 
 def post(url: str, body: dict[str, Any]) -> int:
