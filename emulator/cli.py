@@ -202,7 +202,7 @@ def check_spec(args: argparse.Namespace) -> int:
     for difference in differences:
         print(difference)
     verdict = f"{len(differences)} difference(s)" if differences else "no difference"
-    print(f"{verdict} in {len(operations)} seat operations compared with {args.path}")
+    print(f"{verdict} in {len(operations)} operations compared with {args.path}")
     return 1 if differences else 0
 
 

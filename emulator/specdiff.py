@@ -77,9 +77,17 @@ PROJECT_ADDITIONS: tuple[Addition, ...] = (
     Addition("*", "response.500.body", "error envelope (Error) for 500; Sequence's is empty"),
     Addition("*ById", "response.404", "404 with the Error envelope for an unknown id"),
     Addition("*ById", "response.404.body", "Error envelope where Sequence has an empty 404"),
+    Addition("*ByIdAliases", "response.404.body", "Error envelope where Sequence has an empty 404"),
+    Addition("*ByAlias", "response.404", "404 with the Error envelope for an unknown alias"),
     Addition("post*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("put*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("*", "response.429", "rate limiting (injected faults), with the Error envelope"),
+    Addition(
+        "postCustomersByIdArchive",
+        "operation",
+        "POST /customers/{id}/archive: Sequence archives customers (archivedAt, includeArchived)"
+        " but publishes no operation for it; BEHAVIOUR.md section 11 lists it",
+    ),
 )
 
 
@@ -120,12 +128,15 @@ def compare_with_suppressed(
 
 
 def seat_operations(project: Node, reference: Node) -> list[tuple[str, str]]:
-    """The project's operations, and every seat operation of the reference (so new ones show)."""
-    theirs = [op for op in _operations_of(reference) if op[1].startswith(SEAT_PATHS)]
+    """The project's operations, and every operation of the reference under the paths the
+    emulator serves (so new ones show)."""
+    theirs = [op for op in _operations_of(reference) if op[1].startswith(SERVED_PATHS)]
     return list(dict.fromkeys([*_operations_of(project), *theirs]))
 
 
 SEAT_PATHS = ("/seat-events", "/seat-balances", "/seat-metrics")
+CUSTOMER_PATHS = ("/customers", "/customer-aliases")
+SERVED_PATHS = SEAT_PATHS + CUSTOMER_PATHS
 
 
 # --- Documents and operations -------------------------------------------------------------

@@ -169,12 +169,21 @@ def post_concurrently(server: ServedProcess, bodies: list[dict[str, Any]]) -> li
     return ids
 
 
-def workers_seen(server: ServedProcess, tries: int = 200) -> dict[int, int]:
-    """Event counts by worker process, asking health until two processes have answered."""
+def workers_seen(server: ServedProcess, rounds: int = 20) -> dict[int, int]:
+    """Event counts by worker process, asking health in bursts of concurrent requests (one
+    worker alone takes every connection of a sequential client) until two have answered."""
     seen: dict[int, int] = {}
-    for _ in range(tries):
+
+    def ask() -> None:
         _, health = server.request("GET", "/_emulator/health")
         seen[health["process"]] = health["counts"]["seatEvents"]
+
+    for _ in range(rounds):
+        burst = [threading.Thread(target=ask) for _ in range(16)]
+        for thread in burst:
+            thread.start()
+        for thread in burst:
+            thread.join(timeout=30)
         if len(seen) == 2:
             break
     return seen

@@ -36,6 +36,19 @@ SEAT_OPERATIONS = (
     ("PUT", "/seat-metrics/{id}"),
     ("DELETE", "/seat-metrics/{id}"),
 )
+CUSTOMER_OPERATIONS = (
+    ("POST", "/customers"),
+    ("GET", "/customers"),
+    ("GET", "/customers/{id}"),
+    ("PUT", "/customers/{id}"),
+    ("GET", "/customers/{id}/aliases"),
+    ("GET", "/customers/by-alias/{alias}"),
+    ("POST", "/customer-aliases"),
+    ("GET", "/customer-aliases"),
+    ("PUT", "/customer-aliases/{id}"),
+    ("DELETE", "/customer-aliases/{id}"),
+)
+ARCHIVE = ("POST", "/customers/{id}/archive")  # a project addition: not in Sequence's document
 ERROR_REF = "#/components/schemas/Error"
 
 Document = dict[str, Any]
@@ -71,6 +84,25 @@ def test_the_seat_operations_match_sequences_document(
     differences = compare(project, reference, SEAT_OPERATIONS)
 
     assert differences == [], "the project's document drifted:\n" + _listing(differences)
+
+
+def test_the_customer_operations_match_sequences_document(
+    project: Document, reference: Document
+) -> None:
+    differences = compare(project, reference, CUSTOMER_OPERATIONS)
+
+    assert differences == [], "the project's document drifted:\n" + _listing(differences)
+
+
+def test_archiving_is_the_only_operation_sequence_lacks(
+    project: Document, reference: Document
+) -> None:
+    comparison = compare_with_suppressed(project, reference, [ARCHIVE])
+
+    assert comparison.reported == ()
+    assert [difference for difference, _ in comparison.suppressed] == [
+        Difference("postCustomersByIdArchive", "operation", ADDED)
+    ]
 
 
 def test_every_operation_of_the_project_document_matches_too(
@@ -292,7 +324,10 @@ def test_an_operation_sequence_lacks_is_reported(project: Document, reference: D
 def test_an_operation_the_project_lacks_is_reported_when_asked_for(
     project: Document, reference: Document
 ) -> None:
-    differences = compare(project, reference, [("GET", "/customers"), ("GET", "/nowhere")])
+    changed = copy.deepcopy(project)
+    del changed["paths"]["/customers"]["get"]
+
+    differences = compare(changed, reference, [("GET", "/customers"), ("GET", "/nowhere")])
 
     assert differences == [
         Difference("getCustomers", "operation", REMOVED),
@@ -350,14 +385,14 @@ def _pointer(document: Document, ref: str) -> Any:
 def _error_statuses(operation: Document, path: str) -> set[str]:
     """The error responses the additions promise for one operation."""
     statuses = {"400", "401", "429", "500"}
-    if "{id}" in path:
+    if "{id}" in path or "{alias}" in path:
         statuses.add("404")
     if "requestBody" in operation:
         statuses.add("413")
     return statuses
 
 
-@pytest.mark.parametrize(("method", "path"), SEAT_OPERATIONS)
+@pytest.mark.parametrize(("method", "path"), SEAT_OPERATIONS + CUSTOMER_OPERATIONS + (ARCHIVE,))
 def test_every_error_response_promised_is_there_with_the_error_envelope(
     project: Document, method: str, path: str
 ) -> None:
@@ -372,7 +407,7 @@ def test_every_error_response_promised_is_there_with_the_error_envelope(
 
 
 def test_every_project_addition_is_in_use(project: Document, reference: Document) -> None:
-    comparison = compare_with_suppressed(project, reference, SEAT_OPERATIONS)
+    comparison = compare_with_suppressed(project, reference)  # every operation of the project
     used = {addition for _, addition in comparison.suppressed}
 
     unused = [addition for addition in PROJECT_ADDITIONS if addition not in used]

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.domain.clock import Clock
-from emulator.domain.customers import implicit_customer_id
+from emulator.domain.customers import Address, CustomerDraft, implicit_customer_id
 from emulator.domain.ids import IdGenerator, uuid7_from_parts
 from emulator.domain.pages import Page, PageRequest
 from emulator.domain.seat_event_query import (
@@ -482,6 +482,17 @@ TIMESTAMPS = [
 ]
 INSTANTS = sorted({parse_timestamp(text) for text in TIMESTAMPS})
 ACCOUNTS = ["a1", "a2"]
+# In a1, a customer that "globex" is an alias of; events may also name it by its id.
+CUSTOMER_ID = uuid7_from_parts(BASE_MS - 1, 0)
+GLOBEX = CustomerDraft(
+    "Globex", Address("1 Road", "London", "N1", "GB"), (), "TAXED", aliases=("globex",)
+)
+
+
+def with_customer(store: Store) -> Store:
+    ids = iter([CUSTOMER_ID, uuid7_from_parts(BASE_MS - 1, 1)])
+    store.create_customer("a1", GLOBEX, lambda: Minted(next(ids), INSTANT))
+    return store
 
 
 def id_of(n: int) -> str:
@@ -502,7 +513,7 @@ def counting_mint() -> Callable[[], Minted]:
 
 drafts = st.builds(
     SeatEventDraft,
-    st.sampled_from(ALIASES),
+    st.sampled_from([*ALIASES, CUSTOMER_ID]),
     st.sampled_from(SEAT_TYPES),
     st.sampled_from(TIMESTAMPS),
     st.integers(0, 3),
@@ -510,7 +521,12 @@ drafts = st.builds(
 )
 operations = st.lists(st.tuples(st.sampled_from(ACCOUNTS), drafts), max_size=20)
 customer_ids = st.sampled_from(
-    [*ALIASES, "other", *(implicit_customer_id(a, alias) for a in ACCOUNTS for alias in ALIASES)]
+    [
+        *ALIASES,
+        "other",
+        CUSTOMER_ID,
+        *(implicit_customer_id(a, alias) for a in ACCOUNTS for alias in [*ALIASES, CUSTOMER_ID]),
+    ]
 )
 filters = st.builds(
     SeatEventFilter,
@@ -581,6 +597,8 @@ def assert_alike(memory: Store, sqlite: Store, minted: int) -> None:
             assert memory.seat_event(account, id_of(n)) == sqlite.seat_event(account, id_of(n))
         assert memory.count_seat_events(account) == sqlite.count_seat_events(account)
         assert list_all(memory, account) == list_all(sqlite, account)
+        aliases = [*ALIASES, CUSTOMER_ID, "other"]
+        assert memory.alias_directory(account, aliases) == sqlite.alias_directory(account, aliases)
     assert memory.count_seat_events() == sqlite.count_seat_events()
     assert memory.account_ids() == sqlite.account_ids()
     assert memory.export_accounts() == sqlite.export_accounts()
@@ -592,7 +610,9 @@ def test_both_stores_answer_alike_after_the_same_operations(
     operations: list[tuple[str, SeatEventDraft]], wanted: list[SeatEventQuery]
 ) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        memory, sqlite = stores = [open_store(kind, Path(directory)) for kind in STORE_KINDS]
+        memory, sqlite = stores = [
+            with_customer(open_store(kind, Path(directory))) for kind in STORE_KINDS
+        ]
         try:
             mints = [counting_mint() for _ in stores]
             for account, sent in operations:

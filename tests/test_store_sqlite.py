@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from emulator.domain.clock import Clock
+from emulator.domain.customers import Address, CustomerDraft
 from emulator.domain.ids import IdGenerator
 from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import Minted, SeatEventDraft
@@ -176,12 +177,45 @@ def new_id_mint(new_id: IdGenerator) -> Callable[[], Minted]:
 def test_a_new_file_has_the_current_schema_version_in_wal_mode(
     store: SQLiteStore, path: Path
 ) -> None:
-    assert SCHEMA_VERSION == 1
-    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert SCHEMA_VERSION == 2
+    assert raw(path, "PRAGMA user_version") == [(2,)]
     assert raw(path, "PRAGMA journal_mode") == [("wal",)]
     with store._pool.connection() as connection:
         assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
         assert connection.execute("PRAGMA busy_timeout").fetchone() == (10_000,)
+
+
+def test_a_version_1_file_is_upgraded_and_keeps_its_data(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file as release 1 wrote it: the first migration only, user_version 1.
+    import emulator.store.sqlite as sqlite_store
+
+    with monkeypatch.context() as old_release:
+        old_release.setattr(sqlite_store, "MIGRATIONS", sqlite_store.MIGRATIONS[:1])
+        old_release.setattr(sqlite_store, "SCHEMA_VERSION", 1)
+        with SQLiteStore(path) as old:
+            event, _ = old.save_seat_event("a1", draft(3), mint_from(Clock()))
+            old.create_seat_metric("a1", SeatMetricDraft("admin", "Admins"), mint_from(Clock()))
+    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert "customers" not in {name for (name,) in raw(path, "SELECT name FROM sqlite_master")}
+
+    with SQLiteStore(path) as upgraded:
+        assert upgraded.seat_event("a1", event.id) == event
+        assert upgraded.count_seat_metrics("a1") == 1
+        acme = upgraded.create_customer(
+            "a1",
+            CustomerDraft(
+                "Acme", Address("1 Road", "London", "N1", "GB"), (), "TAXED", aliases=("acme",)
+            ),
+            mint_from(Clock()),
+        )
+        in_force = upgraded.seat_events_in_force("a1", INSTANT)
+        assert upgraded.alias_directory("a1", in_force.keys())["acme"].id == acme.id
+    assert raw(path, "PRAGMA user_version") == [(2,)]
+    assert_consistent(path)
+    with SQLiteStore(path) as reopened:  # a second open finds nothing to migrate
+        assert reopened.customer_by_alias("a1", "acme") == acme
 
 
 def make_database(path: Path, user_version: int, wal: bool) -> None:
@@ -202,7 +236,7 @@ def test_a_file_from_a_newer_release_is_refused_and_left_untouched(path: Path, w
     with pytest.raises(StoreError) as refused:
         SQLiteStore(path)
     assert str(refused.value) == (
-        f"{path} was written by a newer release (schema version 2); this release reads up to 1"
+        f"{path} was written by a newer release (schema version 3); this release reads up to 2"
     )
     assert files_in(path.parent) == before  # not a byte changed, no -wal or -shm left behind
 
@@ -230,7 +264,7 @@ def test_an_empty_file_becomes_a_store(path: Path) -> None:
     path.touch()
     with SQLiteStore(path) as store:
         store.save_seat_event("a1", draft(), mint_from(Clock()))
-    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert raw(path, "PRAGMA user_version") == [(2,)]
 
 
 def test_a_path_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
@@ -351,6 +385,7 @@ def test_the_cost_of_balances_does_not_grow_with_the_number_of_events(store: SQL
 WRITER = """
 import sys
 from emulator.domain.clock import Clock
+from emulator.domain.customers import Address, CustomerDraft
 from emulator.domain.ids import IdGenerator
 from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import Minted, SeatEventDraft

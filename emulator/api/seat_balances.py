@@ -19,7 +19,9 @@ def blueprint() -> Blueprint:
 
 
 def list_seat_balances() -> ResponseReturnValue:
-    """Every customer's balances, from the index the store keeps on write."""
+    """Every customer's balances, from the index the store keeps on write, grouped by the
+    customer each alias stands for (BEHAVIOUR.md §11)."""
     emulator, account = services(), account_id()
     in_force = emulator.store.seat_events_in_force(account, emulator.clock.now())
-    return dump_balances(customer_balances(account, in_force, query()))
+    directory = emulator.store.alias_directory(account, in_force.keys())
+    return dump_balances(customer_balances(account, in_force, query(), directory))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from emulator.domain.customers import implicit_customer_id
+from emulator.domain.customers import AliasDirectory, CustomerRef, implicit_customer_id
 from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import SeatEvent
 
@@ -96,28 +96,67 @@ class BalanceFilter:
         )
 
 
+def _by_seat_type(in_force: Iterable[SeatEvent]) -> tuple[SeatBalance, ...]:
+    """One balance per seat type: the latest event, then the later received (BEHAVIOUR.md §6)."""
+    latest: dict[str, SeatEvent] = {}
+    for event in in_force:
+        known = latest.get(event.seat_type)
+        if known is None or (event.event_time, event.id) > (known.event_time, known.id):
+            latest[event.seat_type] = event
+    return tuple(
+        SeatBalance(event.seat_type, event.total, event.event_time)
+        for _, event in sorted(latest.items())
+    )
+
+
 def implicit_customer(
     account_id: str, alias: str, in_force: Iterable[SeatEvent]
 ) -> CustomerSeatBalances:
     """An unmapped alias as its own customer, named after itself."""
-    balances = sorted(
-        (SeatBalance(event.seat_type, event.total, event.event_time) for event in in_force),
-        key=lambda balance: balance.seat_type,
-    )
     return CustomerSeatBalances(
         id=implicit_customer_id(account_id, alias),
         account_id=account_id,
         legal_name=alias,
         aliases=(alias,),
-        balances=tuple(balances),
+        balances=_by_seat_type(in_force),
+    )
+
+
+def real_customer(
+    account_id: str, customer: CustomerRef, in_force: Iterable[SeatEvent]
+) -> CustomerSeatBalances:
+    """A customer fed by all its aliases and its id: one series per seat type (BEHAVIOUR.md §11)."""
+    return CustomerSeatBalances(
+        id=customer.id,
+        account_id=account_id,
+        legal_name=customer.legal_name,
+        aliases=customer.aliases,
+        balances=_by_seat_type(in_force),
     )
 
 
 def customer_balances(
-    account_id: str, in_force: Mapping[str, list[SeatEvent]], keep: BalanceFilter
+    account_id: str,
+    in_force: Mapping[str, list[SeatEvent]],
+    keep: BalanceFilter,
+    directory: AliasDirectory | None = None,
 ) -> list[CustomerSeatBalances]:
-    """One item per customer with seats in force, filtered, sorted by legal name."""
-    customers = (
-        implicit_customer(account_id, alias, events) for alias, events in in_force.items() if events
-    )
+    """One item per customer with seats in force, filtered, sorted by legal name.
+
+    `in_force` is per alias (a value or a customer id used as one); `directory` names the real
+    customer each alias stands for, the others being their own implicit customers. The cost
+    follows the number of series, not of events.
+    """
+    directory = directory or {}
+    grouped: dict[str, tuple[CustomerRef, list[SeatEvent]]] = {}
+    customers: list[CustomerSeatBalances] = []
+    for alias, events in in_force.items():
+        if not events:
+            continue
+        owner = directory.get(alias)
+        if owner is None:
+            customers.append(implicit_customer(account_id, alias, events))
+        else:
+            grouped.setdefault(owner.id, (owner, []))[1].extend(events)
+    customers.extend(real_customer(account_id, ref, events) for ref, events in grouped.values())
     return sorted((c for c in customers if keep.keeps(c)), key=lambda c: (c.legal_name, c.id))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 
-from emulator.domain.customers import implicit_customer_id
+from emulator.domain.customers import CustomerRef, implicit_customer_id
 from emulator.domain.pages import InvalidCursorError, PageRequest, decode_cursor, encode_cursor
 from emulator.domain.seat_events import SeatEvent
 
@@ -63,8 +64,36 @@ def _checked_id(event_id: str, text: str) -> str:
 
 
 @dataclass(frozen=True)
+class CustomerMatch:
+    """customerIds, resolved by the store (BEHAVIOUR.md §11).
+
+    An event matches when its alias is one of `aliases` (each named id itself, and every live
+    alias of the real customers named), or when it stands for no real customer and its implicit
+    customer's id is one of `implicit_ids` (the ids named that are no real customer's).
+    """
+
+    aliases: frozenset[str]
+    implicit_ids: frozenset[str]
+
+
+def customer_match(customer_ids: frozenset[str], found: Mapping[str, CustomerRef]) -> CustomerMatch:
+    """Resolve customer ids, given the real customers among them (by id)."""
+    aliases = set(customer_ids)
+    for customer in found.values():
+        aliases.update(customer.aliases)
+    return CustomerMatch(frozenset(aliases), customer_ids - found.keys())
+
+
+NOTHING_MAPPED: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class SeatEventFilter:
-    """The filters of GET /seat-events; None means 'any'."""
+    """The filters of GET /seat-events; None means 'any'.
+
+    `customers` is `customer_ids` resolved by the store (customer_match); until then, the ids
+    are matched as if no customer existed.
+    """
 
     customer_alias: str | None = None
     customer_ids: frozenset[str] | None = None
@@ -72,14 +101,16 @@ class SeatEventFilter:
     customer_event_id: str | None = None
     at_or_after: datetime | None = None
     before: datetime | None = None
+    customers: CustomerMatch | None = None
 
     @property
     def is_empty(self) -> bool:
         """Whether every event matches."""
         return self == SeatEventFilter()
 
-    def matches(self, event: SeatEvent) -> bool:
-        """Whether `event` passes every filter."""
+    def matches(self, event: SeatEvent, mapped: Container[str] = NOTHING_MAPPED) -> bool:
+        """Whether `event` passes every filter; `mapped` holds the aliases (and customer ids)
+        that stand for a real customer."""
         return (
             (self.customer_alias is None or event.customer_alias == self.customer_alias)
             and (self.seat_types is None or event.seat_type in self.seat_types)
@@ -88,15 +119,18 @@ class SeatEventFilter:
             )
             and (self.at_or_after is None or event.event_time >= self.at_or_after)
             and (self.before is None or event.event_time < self.before)
-            and (self.customer_ids is None or self._customer_matches(event))
+            and (self.customer_ids is None or self._customer_matches(event, mapped))
         )
 
-    def _customer_matches(self, event: SeatEvent) -> bool:
+    def _customer_matches(self, event: SeatEvent, mapped: Container[str]) -> bool:
         # Resolves a customer id to its aliases and itself (the reference's wording).
         assert self.customer_ids is not None
+        match = self.customers or CustomerMatch(self.customer_ids, self.customer_ids)
         alias = event.customer_alias
-        return alias in self.customer_ids or (
-            implicit_customer_id(event.account_id, alias) in self.customer_ids
+        return alias in match.aliases or (
+            bool(match.implicit_ids)
+            and alias not in mapped
+            and implicit_customer_id(event.account_id, alias) in match.implicit_ids
         )
 
 

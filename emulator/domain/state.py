@@ -5,33 +5,54 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from emulator.domain.customers import Contact, Customer, CustomerAlias
 from emulator.domain.seat_events import Minted, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 
 
 @dataclass(frozen=True)
 class AccountState:
-    """Every stored version of every seat event (in id order), and every seat metric.
+    """Every stored version of every seat event (in id order), every seat metric, every
+    customer and every customer alias (live or not).
 
-    A hand-written seed may leave ids out (empty strings); with_minted_ids fills them.
+    A hand-written seed may leave ids out (empty strings); with_minted_ids fills them. It may
+    also give aliases inline with a customer: `seeded_aliases` holds them as (index of the
+    customer in `customers`, value) until with_minted_ids turns them into aliases.
     """
 
     account_id: str
     seat_events: tuple[SeatEvent, ...] = ()
     seat_metrics: tuple[SeatMetric, ...] = ()
+    customers: tuple[Customer, ...] = ()
+    customer_aliases: tuple[CustomerAlias, ...] = ()
+    seeded_aliases: tuple[tuple[int, str], ...] = ()
 
     def ids(self) -> Iterator[str]:
         """Every id the document gives."""
         yield from (event.id for event in self.seat_events if event.id)
         yield from (metric.id for metric in self.seat_metrics if metric.id)
+        for customer in self.customers:
+            yield from (customer.id,) if customer.id else ()
+            yield from (contact.id for contact in customer.contacts if contact.id)
+        yield from (alias.id for alias in self.customer_aliases if alias.id)
 
 
 def with_minted_ids(state: AccountState, mint: Callable[[], Minted]) -> AccountState:
-    """The state with an id and a received time for every event or metric that lacks one."""
+    """The state with an id and a creation time for everything that lacks one, and the seeded
+    aliases made aliases of their customers."""
+    customers = tuple(_customer_with_id(customer, mint) for customer in state.customers)
+    seeded = tuple(
+        _seeded_alias(state.account_id, customers[index], value, mint())
+        for index, value in state.seeded_aliases
+    )
     return replace(
         state,
         seat_events=tuple(_event_with_id(event, mint) for event in state.seat_events),
         seat_metrics=tuple(_metric_with_id(metric, mint) for metric in state.seat_metrics),
+        customers=customers,
+        customer_aliases=tuple(_alias_with_id(alias, mint) for alias in state.customer_aliases)
+        + seeded,
+        seeded_aliases=(),
     )
 
 
@@ -52,3 +73,30 @@ def _metric_with_id(metric: SeatMetric, mint: Callable[[], Minted]) -> SeatMetri
         return metric
     minted = mint()
     return replace(metric, id=minted.id, created_at=minted.created_at, updated_at=minted.created_at)
+
+
+def _customer_with_id(customer: Customer, mint: Callable[[], Minted]) -> Customer:
+    if not customer.id:
+        minted = mint()
+        customer = replace(customer, id=minted.id, created_at=minted.created_at)
+    return replace(
+        customer, contacts=tuple(_contact_with_id(c, customer, mint) for c in customer.contacts)
+    )
+
+
+def _contact_with_id(contact: Contact, customer: Customer, mint: Callable[[], Minted]) -> Contact:
+    if contact.id:
+        return contact
+    created = customer.created_at
+    return replace(contact, id=mint().id, created_at=created, updated_at=created)
+
+
+def _alias_with_id(alias: CustomerAlias, mint: Callable[[], Minted]) -> CustomerAlias:
+    if alias.id:
+        return alias
+    minted = mint()
+    return replace(alias, id=minted.id, created_at=minted.created_at)
+
+
+def _seeded_alias(account_id: str, customer: Customer, value: str, minted: Minted) -> CustomerAlias:
+    return CustomerAlias(minted.id, account_id, customer.id, value, minted.created_at)

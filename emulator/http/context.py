@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from emulator.services import Services
 
@@ -29,3 +29,8 @@ def body() -> Any:
 def query() -> Any:
     """The query string, loaded by the route's query schema."""
     return g.query
+
+
+def header(name: str) -> str | None:
+    """A request header (validated by the document like every other input), or None."""
+    return request.headers.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from marshmallow import (
@@ -14,11 +15,24 @@ from marshmallow import (
     validates_schema,
 )
 
+from emulator.domain.customers import (
+    BILLING_PREFERENCES,
+    CUSTOMER_STATUSES,
+    DEFAULT_STATUS,
+    TAX_STATUSES,
+    Contact,
+    Customer,
+    CustomerAlias,
+    CustomerRuleError,
+    IntegrationId,
+    check_alias_values,
+)
 from emulator.domain.seat_event_query import EPOCH
 from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
-from emulator.domain.timestamps import parse_timestamp
+from emulator.domain.timestamps import format_utc, parse_timestamp
+from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address, present
 from emulator.schemas.fields import Instant, TimestampText
 
 FORMAT = "sequence-emulator-state"
@@ -59,8 +73,87 @@ class StateSeatMetricSchema(_Lenient):
     updated_at = Instant(data_key="updatedAt", precise=True, load_default=EPOCH)
 
 
+class StateContactSchema(_Lenient):
+    """One contact of a customer; `id` and the times are minted when absent."""
+
+    id = fields.String(load_default="", validate=_UUID)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    billing_preference = fields.String(
+        data_key="billingPreference",
+        load_default="NONE",
+        validate=validate.OneOf(BILLING_PREFERENCES),
+    )
+    created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
+    updated_at = Instant(data_key="updatedAt", precise=True, load_default=EPOCH)
+    archived_at = Instant(data_key="archivedAt", precise=True, load_default=None)
+
+    @post_load
+    def make_contact(self, data: dict[str, Any], **_: Any) -> Contact:
+        """Build the domain object."""
+        return Contact(**data)
+
+
+class StateIntegrationIdSchema(_Lenient):
+    """One id of a customer in another service."""
+
+    service = fields.String(required=True, validate=validate.OneOf(INTEGRATION_SERVICES))
+    id = fields.String(required=True)
+    is_pending = fields.Boolean(data_key="isPending", load_default=False)
+    last_synced = Instant(data_key="lastSynced", precise=True, load_default=None)
+
+    @post_load
+    def make_integration_id(self, data: dict[str, Any], **_: Any) -> IntegrationId:
+        """Build the domain object."""
+        return IntegrationId(**data)
+
+
+class StateCustomerSchema(_Lenient):
+    """One customer; `id` and `createdAt` are minted when absent. A seed may give its aliases
+    inline, as `customerAliases: [value, ...]` (exports list them under customerAliases of
+    the account instead)."""
+
+    id = fields.String(load_default="", validate=_UUID)
+    legal_name = fields.String(data_key="legalName", required=True, validate=validate.Length(1))
+    address = fields.Nested(AddressSchema, required=True)
+    contacts = fields.List(fields.Nested(StateContactSchema), load_default=list)
+    tax_status = fields.String(
+        data_key="taxStatus", load_default="TAXED", validate=validate.OneOf(TAX_STATUSES)
+    )
+    status = fields.String(load_default=DEFAULT_STATUS, validate=validate.OneOf(CUSTOMER_STATUSES))
+    created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
+    url = fields.String(load_default=None)
+    label = fields.String(load_default=None)
+    integration_ids = fields.List(
+        fields.Nested(StateIntegrationIdSchema), data_key="integrationIds", load_default=list
+    )
+    parent_id = fields.String(data_key="parentId", load_default=None)
+    custom_properties = fields.Dict(
+        keys=fields.String(), values=fields.String(), data_key="customProperties", load_default=dict
+    )
+    archived_at = Instant(data_key="archivedAt", precise=True, load_default=None)
+    inline_aliases = fields.List(
+        fields.String(validate=validate.Length(1, 255)),
+        data_key="customerAliases",
+        load_default=list,
+        load_only=True,
+    )
+
+
+class StateAliasSchema(_Lenient):
+    """One alias, live or not; `id` and `createdAt` are minted when absent."""
+
+    id = fields.String(load_default="", validate=_UUID)
+    customer_id = fields.String(data_key="customerId", required=True)
+    value = fields.String(required=True, validate=validate.Length(1, 255))
+    label = fields.String(load_default=None)
+    created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
+    deleted_at = Instant(data_key="deletedAt", precise=True, load_default=None)
+    archived_at = Instant(data_key="archivedAt", precise=True, load_default=None)
+
+
 class AccountStateSchema(_Lenient):
-    """One account's data."""
+    """One account's data; customers and aliases may be left out (documents before them)."""
 
     account_id = fields.String(data_key="id", required=True)
     seat_events = fields.List(
@@ -68,6 +161,10 @@ class AccountStateSchema(_Lenient):
     )
     seat_metrics = fields.List(
         fields.Nested(StateSeatMetricSchema), data_key="seatMetrics", required=True
+    )
+    customers = fields.List(fields.Nested(StateCustomerSchema), load_default=list)
+    customer_aliases = fields.List(
+        fields.Nested(StateAliasSchema), data_key="customerAliases", load_default=list
     )
 
     @validates_schema
@@ -81,6 +178,11 @@ class AccountStateSchema(_Lenient):
         )
         seat_types = [m["seat_type"] for m in data.get("seat_metrics", [])]
         _refuse_repeats(seat_types, "seatMetrics", "seatType")
+        customers = data.get("customers", [])
+        aliases = data.get("customer_aliases", [])
+        _refuse_repeats([c["id"] for c in customers if c["id"]], "customers", "id")
+        _refuse_repeats([a["id"] for a in aliases if a["id"]], "customerAliases", "id")
+        _check_references(customers, aliases)
 
     @post_load
     def make_state(self, data: dict[str, Any], **_: Any) -> AccountState:
@@ -91,7 +193,48 @@ class AccountStateSchema(_Lenient):
             for e in data["seat_events"]
         )
         metrics = tuple(SeatMetric(account_id=account, **m) for m in data["seat_metrics"])
-        return AccountState(account, events, metrics)
+        customers = data["customers"]
+        seeded = tuple(
+            (index, value)
+            for index, customer in enumerate(customers)
+            for value in customer.pop("inline_aliases")
+        )
+        return AccountState(
+            account,
+            events,
+            metrics,
+            tuple(_customer(account, c) for c in customers),
+            tuple(CustomerAlias(account_id=account, **a) for a in data["customer_aliases"]),
+            seeded,
+        )
+
+
+def _customer(account_id: str, data: dict[str, Any]) -> Customer:
+    return Customer(
+        account_id=account_id,
+        **data
+        | {"contacts": tuple(data["contacts"]), "integration_ids": tuple(data["integration_ids"])},
+    )
+
+
+def _check_references(customers: list[dict[str, Any]], aliases: list[dict[str, Any]]) -> None:
+    """Aliases and parents name customers of the document; live alias values are unique."""
+    known = {c["id"] for c in customers if c["id"]}
+    for alias in aliases:
+        if alias["customer_id"] not in known:
+            message = f"Alias {alias['value']!r} names no customer of this account"
+            raise ValidationError(message, field_name="customerAliases")
+    for customer in customers:
+        if customer["parent_id"] is not None and customer["parent_id"] not in known:
+            message = f"parentId {customer['parent_id']!r} names no customer of this account"
+            raise ValidationError(message, field_name="customers")
+    live = [a["value"] for a in aliases if a["deleted_at"] is None and a["archived_at"] is None] + [
+        value for c in customers for value in c["inline_aliases"]
+    ]
+    try:
+        check_alias_values(live, "customerAliases")
+    except CustomerRuleError as error:
+        raise ValidationError(f"Live aliases: {error}", field_name="customerAliases") from None
 
 
 def _refuse_repeats(values: list[str], collection: str, name: str) -> None:
@@ -135,10 +278,67 @@ def dump_state(accounts: list[AccountState]) -> dict[str, Any]:
                 "id": account.account_id,
                 "seatEvents": STATE_EVENT.dump(account.seat_events, many=True),
                 "seatMetrics": STATE_METRIC.dump(account.seat_metrics, many=True),
+                "customers": [dump_state_customer(c) for c in account.customers],
+                "customerAliases": [dump_state_alias(a) for a in account.customer_aliases],
             }
             for account in accounts
         ],
     }
+
+
+def dump_state_customer(customer: Customer) -> dict[str, Any]:
+    """A customer as the state document keeps it: every field, instants to the microsecond."""
+    return present(
+        id=customer.id,
+        createdAt=_precise(customer.created_at),
+        legalName=customer.legal_name,
+        address=dump_address(customer.address),
+        contacts=[
+            present(
+                id=c.id,
+                name=c.name,
+                email=c.email,
+                billingPreference=c.billing_preference,
+                createdAt=_precise(c.created_at),
+                updatedAt=_precise(c.updated_at),
+                archivedAt=_precise(c.archived_at),
+            )
+            for c in customer.contacts
+        ],
+        taxStatus=customer.tax_status,
+        status=customer.status,
+        url=customer.url,
+        label=customer.label,
+        integrationIds=[
+            present(
+                service=i.service,
+                id=i.id,
+                isPending=i.is_pending,
+                lastSynced=_precise(i.last_synced),
+            )
+            for i in customer.integration_ids
+        ],
+        parentId=customer.parent_id,
+        customProperties=dict(customer.custom_properties),
+        archivedAt=_precise(customer.archived_at),
+    )
+
+
+def dump_state_alias(alias: CustomerAlias) -> dict[str, Any]:
+    """An alias as the state document keeps it, live or not."""
+    return present(
+        id=alias.id,
+        customerId=alias.customer_id,
+        value=alias.value,
+        label=alias.label,
+        createdAt=_precise(alias.created_at),
+        deletedAt=_precise(alias.deleted_at),
+        archivedAt=_precise(alias.archived_at),
+    )
+
+
+def _precise(value: datetime | None) -> str | None:
+    return None if value is None else format_utc(value, precise=True)
 
 
 STATE = StateSchema()

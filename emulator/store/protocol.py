@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Protocol
 
+from emulator.domain.customer_query import AliasQuery, CustomerQuery
+from emulator.domain.customers import (
+    AliasDirectory,
+    AliasDraft,
+    AliasUpdate,
+    Customer,
+    CustomerAlias,
+    CustomerDraft,
+)
+from emulator.domain.idempotency import IdempotencyKey
 from emulator.domain.pages import Page, PageRequest
 from emulator.domain.seat_event_query import SeatEventQuery
 from emulator.domain.seat_events import Minted, SeatEvent, SeatEventDraft
@@ -16,7 +26,8 @@ Mint = Callable[[], Minted]
 
 
 class Store(Protocol):
-    """Seat events and seat metrics per account; supersession applied atomically."""
+    """Seat events, seat metrics, customers and aliases per account; supersession applied
+    atomically."""
 
     kind: str
 
@@ -35,7 +46,7 @@ class Store(Protocol):
         ...
 
     def list_seat_events(self, account_id: str, query: SeatEventQuery) -> Page[SeatEvent]:
-        """One page of the account's effective events."""
+        """One page of the account's effective events; customerIds resolved to customers."""
         ...
 
     def seat_events_in_force(self, account_id: str, at: datetime) -> dict[str, list[SeatEvent]]:
@@ -73,6 +84,76 @@ class Store(Protocol):
 
     def count_seat_metrics(self, account_id: str | None = None) -> int:
         """How many metrics exist, in one account or in all."""
+        ...
+
+    def create_customer(self, account_id: str, draft: CustomerDraft, mint: Mint) -> Customer:
+        """Store a new customer and its aliases at once, or CustomerRuleError (nothing stored)."""
+        ...
+
+    def customer(self, account_id: str, customer_id: str) -> Customer | None:
+        """One customer by id, archived or not."""
+        ...
+
+    def update_customer(
+        self, account_id: str, customer_id: str, draft: CustomerDraft, now: datetime, mint: Mint
+    ) -> Customer | None:
+        """Apply PUT (and add the aliases it names), or CustomerRuleError; None if unknown."""
+        ...
+
+    def archive_customer(self, account_id: str, customer_id: str, now: datetime) -> Customer | None:
+        """Archive a customer and its live aliases; None if unknown."""
+        ...
+
+    def customer_children(self, account_id: str, parent_id: str) -> list[Customer]:
+        """The customers whose parent is `parent_id`, in creation order."""
+        ...
+
+    def customer_by_alias(self, account_id: str, alias: str) -> Customer | None:
+        """The customer a live alias (else a customer id) stands for."""
+        ...
+
+    def list_customers(self, account_id: str, query: CustomerQuery) -> Page[Customer]:
+        """One page of the account's customers."""
+        ...
+
+    def create_customer_alias(
+        self,
+        account_id: str,
+        draft: AliasDraft,
+        mint: Mint,
+        idempotency: IdempotencyKey | None = None,
+    ) -> CustomerAlias:
+        """Store a live alias, or CustomerRuleError; a key held from an earlier request
+        answers that request's alias again and stores nothing."""
+        ...
+
+    def customer_alias(self, account_id: str, alias_id: str) -> CustomerAlias | None:
+        """One live alias by id."""
+        ...
+
+    def update_customer_alias(
+        self, account_id: str, alias_id: str, update: AliasUpdate
+    ) -> CustomerAlias | None:
+        """A live alias's new label; None if unknown (or no longer live)."""
+        ...
+
+    def delete_customer_alias(
+        self, account_id: str, alias_id: str, now: datetime
+    ) -> CustomerAlias | None:
+        """Mark a live alias deleted and return it; None if unknown (or no longer live)."""
+        ...
+
+    def aliases_of_customer(self, account_id: str, customer_id: str) -> list[CustomerAlias]:
+        """A customer's live aliases, oldest first."""
+        ...
+
+    def list_customer_aliases(self, account_id: str, query: AliasQuery) -> Page[CustomerAlias]:
+        """One page of the account's live aliases."""
+        ...
+
+    def alias_directory(self, account_id: str, aliases: Collection[str]) -> AliasDirectory:
+        """The real customer each of `aliases` stands for (a live alias first, else a customer
+        id); aliases standing for none are left out. Costs follow len(aliases)."""
         ...
 
     def account_ids(self) -> list[str]:

@@ -8,21 +8,59 @@ versions of one customerEventId are serialised across threads and processes alik
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from emulator.domain.customers import implicit_customer_id
+from emulator.domain.customer_query import (
+    AliasQuery,
+    CustomerFilter,
+    CustomerQuery,
+    CustomerSortBy,
+    folded_emails,
+    name_contains,
+)
+from emulator.domain.customers import (
+    Address,
+    AliasDirectory,
+    AliasDraft,
+    AliasUpdate,
+    Contact,
+    Customer,
+    CustomerAlias,
+    CustomerDraft,
+    CustomerRef,
+    CustomerRuleError,
+    IntegrationId,
+    alias_taken,
+    archived_customer,
+    check_alias_values,
+    check_parent,
+    implicit_customer_id,
+    new_alias,
+    new_customer,
+    updated_alias,
+    updated_customer,
+)
+from emulator.domain.idempotency import RETENTION, IdempotencyKey, still_held
 from emulator.domain.pages import InvalidCursorError, Page, PageRequest
-from emulator.domain.seat_event_query import EPOCH, SeatEventFilter, SeatEventQuery, SortBy, micros
+from emulator.domain.seat_event_query import (
+    EPOCH,
+    SeatEventFilter,
+    SeatEventQuery,
+    SortBy,
+    customer_match,
+    micros,
+)
 from emulator.domain.seat_events import (
     VOID_ALIAS,
     Minted,
@@ -43,7 +81,6 @@ from emulator.store.protocol import Mint
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1  # PRAGMA user_version; raise it with a migration from every older version
 BUSY_TIMEOUT_SECONDS = 10.0  # how long a writer waits for another process's transaction
 MAX_IDLE_CONNECTIONS = 16
 
@@ -52,11 +89,12 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
 USER_VERSION_AT = 60  # big-endian 4 bytes: PRAGMA user_version
 
-# Instants are integer microseconds since the epoch (UTC); `effective` marks, per account and
-# customerEventId, the one version that counts. Lists by createdAt read the primary key (ids sort
-# by creation); by eventTimestamp and balances, partial indexes over effective versions only.
-# seat_series counts the effective versions of each (alias, seat type): balances visit its rows.
-SCHEMA = """
+# Version 1. Instants are integer microseconds since the epoch (UTC); `effective` marks, per
+# account and customerEventId, the one version that counts. Lists by createdAt read the primary
+# key (ids sort by creation); by eventTimestamp and balances, partial indexes over effective
+# versions only. seat_series counts the effective versions of each (alias, seat type): balances
+# visit its rows.
+SEAT_SCHEMA = """
 CREATE TABLE seat_events (
     account_id        TEXT    NOT NULL,
     id                TEXT    NOT NULL,
@@ -96,12 +134,76 @@ CREATE TABLE seat_metrics (
 ) WITHOUT ROWID;
 """
 
+# Version 2: customers and aliases. A customer's nested fields are JSON in `details`; what lists
+# filter and sort on has its own column (`emails`: folded_emails(), one per line). An alias is
+# live while neither deleted_at nor archived_at is set; a value is unique among live aliases.
+# idempotency_keys keeps, per Idempotency-Key, the alias its first request created.
+CUSTOMER_SCHEMA = """
+CREATE TABLE customers (
+    account_id  TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    legal_name  TEXT    NOT NULL,
+    label       TEXT,
+    emails      TEXT    NOT NULL,
+    parent_id   TEXT,
+    created_at  INTEGER NOT NULL,
+    archived_at INTEGER,
+    details     TEXT    NOT NULL,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
+CREATE INDEX customers_by_name ON customers (account_id, legal_name, id);
+CREATE INDEX customers_by_parent
+    ON customers (account_id, parent_id, id) WHERE parent_id IS NOT NULL;
+CREATE TABLE customer_aliases (
+    account_id  TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    customer_id TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    label       TEXT,
+    created_at  INTEGER NOT NULL,
+    deleted_at  INTEGER,
+    archived_at INTEGER,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX customer_aliases_live
+    ON customer_aliases (account_id, value) WHERE deleted_at IS NULL AND archived_at IS NULL;
+CREATE INDEX customer_aliases_of_customer
+    ON customer_aliases (account_id, customer_id, id)
+    WHERE deleted_at IS NULL AND archived_at IS NULL;
+CREATE TABLE idempotency_keys (
+    account_id  TEXT    NOT NULL,
+    key         TEXT    NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    alias_id    TEXT    NOT NULL,
+    customer_id TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    label       TEXT,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, key)
+) WITHOUT ROWID;
+"""
+
+# PRAGMA user_version: MIGRATIONS[n] takes a file from version n to n + 1. A new file (version 0)
+# runs them all, so the path from every older version is the one each new file takes.
+MIGRATIONS = (SEAT_SCHEMA, CUSTOMER_SCHEMA)
+SCHEMA_VERSION = len(MIGRATIONS)
+
 EVENT_COLUMNS = (
     "id, account_id, customer_event_id, customer_alias, seat_type,"
     " event_timestamp, event_time, total, created_at"
 )
 METRIC_COLUMNS = "id, account_id, seat_type, label, description, created_at, updated_at, created_by"
-ACCOUNT_TABLES = ("seat_events", "seat_series", "seat_metrics")
+CUSTOMER_COLUMNS = "id, account_id, legal_name, label, parent_id, created_at, archived_at, details"
+ALIAS_COLUMNS = "id, account_id, customer_id, value, label, created_at, deleted_at, archived_at"
+LIVE = "deleted_at IS NULL AND archived_at IS NULL"
+ACCOUNT_TABLES = (
+    "seat_events",
+    "seat_series",
+    "seat_metrics",
+    "customers",
+    "customer_aliases",
+    "idempotency_keys",
+)
 
 # Per series of the account (one row each in seat_series), one index seek for the latest
 # effective event at or before :at; ties on the instant go to the greater id (the later received).
@@ -226,11 +328,15 @@ class SQLiteStore:
             return _effective(connection, account_id, customer_event_id)
 
     def list_seat_events(self, account_id: str, query: SeatEventQuery) -> Page[SeatEvent]:
-        """One page of the account's effective events."""
-        where, params = _event_filter(account_id, query.filter)
+        """One page of the account's effective events; customerIds resolved to customers."""
         key = ("id",) if query.sort_by is SortBy.CREATED_AT else ("event_time", "id")
-        listing = _Listing(f"SELECT {EVENT_COLUMNS} FROM seat_events", where, params, key)
         with self._read() as connection:
+            wanted = query.filter
+            if wanted.customer_ids is not None:
+                found = _refs(connection, account_id, wanted.customer_ids)
+                wanted = replace(wanted, customers=customer_match(wanted.customer_ids, found))
+            where, params = _event_filter(account_id, wanted)
+            listing = _Listing(f"SELECT {EVENT_COLUMNS} FROM seat_events", where, params, key)
             return listing.page(connection, query.page, _event)
 
     def seat_events_in_force(self, account_id: str, at: datetime) -> dict[str, list[SeatEvent]]:
@@ -322,6 +428,164 @@ class SQLiteStore:
         count: int = row[0]
         return count
 
+    def create_customer(self, account_id: str, draft: CustomerDraft, mint: Mint) -> Customer:
+        """Store a new customer and its aliases at once, or CustomerRuleError (nothing stored)."""
+        with self._write() as connection:
+            values = _new_alias_values(connection, account_id, draft.aliases, None)
+            if draft.parent_id is not None:
+                check_parent(None, draft.parent_id, _lookup(connection, account_id))
+            minting = self._observed(mint, connection, CUSTOMER_TABLES, account_id)
+            customer = new_customer(draft, account_id, minting)
+            aliases = [new_alias(customer, v, None, minting(), "customerAliases") for v in values]
+            _put_customer(connection, customer)
+            _insert_aliases(connection, aliases)
+            return customer
+
+    def customer(self, account_id: str, customer_id: str) -> Customer | None:
+        """One customer by id, archived or not."""
+        with self._pool.connection() as connection:
+            return _find_customer(connection, account_id, customer_id)
+
+    def update_customer(
+        self, account_id: str, customer_id: str, draft: CustomerDraft, now: datetime, mint: Mint
+    ) -> Customer | None:
+        """Apply PUT (and add the aliases it names), or CustomerRuleError; None if unknown."""
+        with self._write() as connection:
+            current = _find_customer(connection, account_id, customer_id)
+            if current is None:
+                return None
+            values = _new_alias_values(connection, account_id, draft.aliases, customer_id)
+            if draft.parent_id is not None:
+                check_parent(customer_id, draft.parent_id, _lookup(connection, account_id))
+            minting = self._observed(mint, connection, CUSTOMER_TABLES, account_id)
+            customer = updated_customer(current, draft, now, minting)
+            aliases = [new_alias(customer, v, None, minting(), "customerAliases") for v in values]
+            _put_customer(connection, customer)
+            _insert_aliases(connection, aliases)
+            return customer
+
+    def archive_customer(self, account_id: str, customer_id: str, now: datetime) -> Customer | None:
+        """Archive a customer and its live aliases; None if unknown."""
+        with self._write() as connection:
+            current = _find_customer(connection, account_id, customer_id)
+            if current is None or current.is_archived:
+                return current
+            customer = archived_customer(current, now)
+            _put_customer(connection, customer)
+            connection.execute(
+                f"UPDATE customer_aliases SET archived_at = ?"
+                f" WHERE account_id = ? AND customer_id = ? AND {LIVE}",
+                (micros(now), account_id, customer_id),
+            )
+            return customer
+
+    def customer_children(self, account_id: str, parent_id: str) -> list[Customer]:
+        """The customers whose parent is `parent_id`, in creation order."""
+        sql = (
+            f"SELECT {CUSTOMER_COLUMNS} FROM customers"
+            " WHERE account_id = ? AND parent_id = ? ORDER BY id"
+        )
+        with self._pool.connection() as connection:
+            return [_customer(row) for row in connection.execute(sql, (account_id, parent_id))]
+
+    def customer_by_alias(self, account_id: str, alias: str) -> Customer | None:
+        """The customer a live alias (else a customer id) stands for."""
+        with self._read() as connection:
+            owner = _owner_id(connection, account_id, alias)
+            return None if owner is None else _find_customer(connection, account_id, owner)
+
+    def list_customers(self, account_id: str, query: CustomerQuery) -> Page[Customer]:
+        """One page of the account's customers."""
+        key = ("id",) if query.sort_by is CustomerSortBy.CREATED_AT else ("legal_name", "id")
+        with self._read() as connection:
+            where, params = _customer_filter(connection, account_id, query.filter)
+            listing = _Listing(f"SELECT {CUSTOMER_COLUMNS} FROM customers", where, params, key)
+            return listing.page(connection, query.page, _customer)
+
+    def create_customer_alias(
+        self,
+        account_id: str,
+        draft: AliasDraft,
+        mint: Mint,
+        idempotency: IdempotencyKey | None = None,
+    ) -> CustomerAlias:
+        """Store a live alias, or CustomerRuleError; a held key answers its first alias again."""
+        with self._write() as connection:
+            if idempotency is not None:
+                held = _held_alias(connection, account_id, idempotency)
+                if held is not None:
+                    return held
+            check_alias_values([draft.value], "value")
+            customer = _find_customer(connection, account_id, draft.customer_id)
+            if customer is None:
+                raise CustomerRuleError("customerId", f"No customer with id {draft.customer_id!r}")
+            if _live_alias_id(connection, account_id, draft.value) is not None:
+                raise alias_taken(draft.value, "value")
+            minted = self._observed(mint, connection, CUSTOMER_TABLES, account_id)()
+            alias = new_alias(customer, draft.value, draft.label, minted, "customerId")
+            _insert_aliases(connection, [alias])
+            if idempotency is not None:
+                _hold(connection, account_id, idempotency, alias)
+            return alias
+
+    def customer_alias(self, account_id: str, alias_id: str) -> CustomerAlias | None:
+        """One live alias by id."""
+        with self._pool.connection() as connection:
+            return _find_live_alias(connection, account_id, alias_id)
+
+    def update_customer_alias(
+        self, account_id: str, alias_id: str, update: AliasUpdate
+    ) -> CustomerAlias | None:
+        """A live alias's new label; None if unknown (or no longer live)."""
+        with self._write() as connection:
+            alias = _find_live_alias(connection, account_id, alias_id)
+            if alias is None:
+                return None
+            updated = updated_alias(alias, update)
+            connection.execute(
+                "UPDATE customer_aliases SET label = ? WHERE account_id = ? AND id = ?",
+                (updated.label, account_id, alias_id),
+            )
+            return updated
+
+    def delete_customer_alias(
+        self, account_id: str, alias_id: str, now: datetime
+    ) -> CustomerAlias | None:
+        """Mark a live alias deleted and return it; None if unknown (or no longer live)."""
+        with self._write() as connection:
+            alias = _find_live_alias(connection, account_id, alias_id)
+            if alias is None:
+                return None
+            connection.execute(
+                "UPDATE customer_aliases SET deleted_at = ? WHERE account_id = ? AND id = ?",
+                (micros(now), account_id, alias_id),
+            )
+            return replace(alias, deleted_at=now)
+
+    def aliases_of_customer(self, account_id: str, customer_id: str) -> list[CustomerAlias]:
+        """A customer's live aliases, oldest first."""
+        sql = (
+            f"SELECT {ALIAS_COLUMNS} FROM customer_aliases"
+            f" WHERE account_id = ? AND customer_id = ? AND {LIVE} ORDER BY id"
+        )
+        with self._pool.connection() as connection:
+            return [_alias(row) for row in connection.execute(sql, (account_id, customer_id))]
+
+    def list_customer_aliases(self, account_id: str, query: AliasQuery) -> Page[CustomerAlias]:
+        """One page of the account's live aliases."""
+        where, params = f"account_id = ? AND {LIVE}", [account_id]
+        if query.value is not None:
+            where += " AND value = ?"
+            params.append(query.value)
+        listing = _Listing(f"SELECT {ALIAS_COLUMNS} FROM customer_aliases", where, params, ("id",))
+        with self._read() as connection:
+            return listing.page(connection, query.page, _alias)
+
+    def alias_directory(self, account_id: str, aliases: Collection[str]) -> AliasDirectory:
+        """The real customer each of `aliases` stands for; the others are left out."""
+        with self._read() as connection:
+            return _directory(connection, account_id, aliases)
+
     def account_ids(self) -> list[str]:
         """Every account that holds data, sorted."""
         with self._read() as connection:
@@ -352,16 +616,25 @@ class SQLiteStore:
             _delete_accounts(connection, account_id)
 
     def _observed(
-        self, mint: Mint, connection: sqlite3.Connection, table: str, account_id: str
+        self,
+        mint: Mint,
+        connection: sqlite3.Connection,
+        tables: str | tuple[str, ...],
+        account_id: str,
     ) -> Mint:
-        """`mint`, first showing observe_id the account's greatest id, so the next is greater."""
+        """`mint`, first showing observe_id the account's greatest id in `tables`, so the next
+        is greater."""
         observe = self._observe_id
         if observe is None:
             return mint
+        names = (tables,) if isinstance(tables, str) else tables
+        greatest_of = " UNION ALL ".join(
+            f"SELECT max(id) AS id FROM {table} WHERE account_id = :account" for table in names
+        )
 
         def observed() -> Minted:
-            sql = f"SELECT max(id) FROM {table} WHERE account_id = ?"
-            (greatest,) = connection.execute(sql, (account_id,)).fetchone()
+            sql = f"SELECT max(id) FROM ({greatest_of})"
+            (greatest,) = connection.execute(sql, {"account": account_id}).fetchone()
             if greatest is not None:
                 observe(greatest)
             return mint()
@@ -409,6 +682,8 @@ class SQLiteStore:
             connection.create_function(
                 "implicit_customer_id", 2, implicit_customer_id, deterministic=True
             )
+            connection.create_function("name_contains", 2, name_contains, deterministic=True)
+            connection.create_function("has_email", 2, _has_email, deterministic=True)
         except sqlite3.Error as error:
             connection.close()
             raise StoreError(f"cannot open {self.path}: {error}") from None
@@ -418,17 +693,18 @@ class SQLiteStore:
         return connection
 
     def _create_schema(self, connection: sqlite3.Connection) -> None:
-        """Create the tables in a new file, or check the version of an existing one."""
+        """Create the tables in a new file, or bring an older file up to SCHEMA_VERSION."""
         with self._write_lock:
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
                     version, tables = _version_and_tables(connection)
                     _check_version(self.path, version, tables)
-                    if version == 0:
-                        for statement in SCHEMA.split(";"):
+                    for migration in MIGRATIONS[version:]:
+                        for statement in migration.split(";"):
                             if statement.strip():
                                 connection.execute(statement)
+                    if version < SCHEMA_VERSION:
                         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     connection.execute("COMMIT")
                 finally:
@@ -578,10 +854,22 @@ def _event_filter(account_id: str, wanted: SeatEventFilter) -> tuple[str, list[A
         clauses.append("event_time < ?")
         params.append(micros(wanted.before))
     if wanted.customer_ids is not None:
-        # An alias named directly, or whose implicit customer is named (the domain's function).
-        direct = one_of("customer_alias", wanted.customer_ids)
-        implicit = one_of("implicit_customer_id(account_id, customer_alias)", wanted.customer_ids)
-        clauses.append(f"({direct} OR {implicit})")
+        # SeatEventFilter.matches: one of the resolved aliases, or an alias that stands for no
+        # real customer and whose implicit customer is named (the domain's function).
+        match = wanted.customers or customer_match(wanted.customer_ids, {})
+        params.append(json.dumps(sorted(match.aliases)))
+        direct = "customer_alias IN (SELECT value FROM json_each(?))"
+        if match.implicit_ids:
+            implicit_id = "implicit_customer_id(account_id, customer_alias)"
+            implicit = one_of(implicit_id, match.implicit_ids)
+            params.extend([account_id, account_id])
+            unmapped = (
+                "customer_alias NOT IN (SELECT value FROM customer_aliases"
+                f" WHERE account_id = ? AND {LIVE})"
+                " AND customer_alias NOT IN (SELECT id FROM customers WHERE account_id = ?)"
+            )
+            direct = f"{direct} OR ({implicit} AND {unmapped})"
+        clauses.append(f"({direct})")
     return " AND ".join(clauses), params
 
 
@@ -641,12 +929,14 @@ def _account_ids(connection: sqlite3.Connection) -> list[str]:
     rows = connection.execute(
         "SELECT DISTINCT account_id FROM seat_events"
         " UNION SELECT DISTINCT account_id FROM seat_metrics"
+        " UNION SELECT DISTINCT account_id FROM customers"
+        " UNION SELECT DISTINCT account_id FROM customer_aliases"
     ).fetchall()
     return sorted(account for (account,) in rows)
 
 
 def _account_state(connection: sqlite3.Connection, account_id: str) -> AccountState:
-    """Every version (in id order) and every metric (in id order) of one account."""
+    """Every version, metric, customer and alias of one account, each in id order."""
     events = connection.execute(
         f"SELECT {EVENT_COLUMNS} FROM seat_events WHERE account_id = ? ORDER BY id", (account_id,)
     )
@@ -654,7 +944,20 @@ def _account_state(connection: sqlite3.Connection, account_id: str) -> AccountSt
         f"SELECT {METRIC_COLUMNS} FROM seat_metrics WHERE account_id = ? ORDER BY id",
         (account_id,),
     )
-    return AccountState(account_id, tuple(map(_event, events)), tuple(map(_metric, metrics)))
+    customers = connection.execute(
+        f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE account_id = ? ORDER BY id", (account_id,)
+    )
+    aliases = connection.execute(
+        f"SELECT {ALIAS_COLUMNS} FROM customer_aliases WHERE account_id = ? ORDER BY id",
+        (account_id,),
+    )
+    return AccountState(
+        account_id,
+        tuple(map(_event, events)),
+        tuple(map(_metric, metrics)),
+        tuple(map(_customer, customers)),
+        tuple(map(_alias, aliases)),
+    )
 
 
 def _delete_accounts(connection: sqlite3.Connection, account_id: str | None) -> None:
@@ -695,6 +998,9 @@ def _insert_account(connection: sqlite3.Connection, state: AccountState) -> None
         f"INSERT INTO seat_metrics ({METRIC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (_metric_row(replace(metric, account_id=account)) for metric in state.seat_metrics),
     )
+    for customer in state.customers:
+        _put_customer(connection, replace(customer, account_id=account))
+    _insert_aliases(connection, [replace(a, account_id=account) for a in state.customer_aliases])
 
 
 def _find_metric(
@@ -731,6 +1037,305 @@ def _metric_row(metric: SeatMetric) -> tuple[Any, ...]:
         micros(metric.created_at),
         micros(metric.updated_at),
         metric.created_by,
+    )
+
+
+# --- Customers and aliases ----------------------------------------------------------------
+
+CUSTOMER_TABLES = ("customers", "customer_aliases")
+
+
+def _has_email(emails: str, wanted: str) -> bool:
+    return wanted.casefold() in emails.split("\n")
+
+
+def _at(value: int | None) -> datetime | None:
+    return None if value is None else _instant(value)
+
+
+def _micros(value: datetime | None) -> int | None:
+    return None if value is None else micros(value)
+
+
+def _details(customer: Customer) -> str:
+    """The nested fields of a customer, as JSON; instants as microseconds."""
+    return json.dumps(
+        {
+            "address": asdict(customer.address),
+            "contacts": [
+                asdict(c)
+                | {
+                    "created_at": micros(c.created_at),
+                    "updated_at": micros(c.updated_at),
+                    "archived_at": _micros(c.archived_at),
+                }
+                for c in customer.contacts
+            ],
+            "tax_status": customer.tax_status,
+            "status": customer.status,
+            "url": customer.url,
+            "integration_ids": [
+                asdict(i) | {"last_synced": _micros(i.last_synced)}
+                for i in customer.integration_ids
+            ],
+            "custom_properties": dict(customer.custom_properties),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _customer(row: Sequence[Any]) -> Customer:
+    id_, account, legal_name, label, parent_id, created, archived, details = row
+    nested = json.loads(details)
+    contacts = tuple(
+        Contact(
+            **c
+            | {
+                "created_at": _instant(c["created_at"]),
+                "updated_at": _instant(c["updated_at"]),
+                "archived_at": _at(c["archived_at"]),
+            }
+        )
+        for c in nested["contacts"]
+    )
+    integration_ids = tuple(
+        IntegrationId(**i | {"last_synced": _at(i["last_synced"])})
+        for i in nested["integration_ids"]
+    )
+    return Customer(
+        id=id_,
+        account_id=account,
+        legal_name=legal_name,
+        address=Address(**nested["address"]),
+        contacts=contacts,
+        tax_status=nested["tax_status"],
+        status=nested["status"],
+        created_at=_instant(created),
+        url=nested["url"],
+        label=label,
+        integration_ids=integration_ids,
+        parent_id=parent_id,
+        custom_properties=nested["custom_properties"],
+        archived_at=_at(archived),
+    )
+
+
+def _put_customer(connection: sqlite3.Connection, customer: Customer) -> None:
+    """Insert a customer, or replace it whole."""
+    connection.execute(
+        f"INSERT OR REPLACE INTO customers ({CUSTOMER_COLUMNS}, emails)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            customer.id,
+            customer.account_id,
+            customer.legal_name,
+            customer.label,
+            customer.parent_id,
+            micros(customer.created_at),
+            _micros(customer.archived_at),
+            _details(customer),
+            folded_emails(customer),
+        ),
+    )
+
+
+def _find_customer(
+    connection: sqlite3.Connection, account_id: str, customer_id: str
+) -> Customer | None:
+    row = connection.execute(
+        f"SELECT {CUSTOMER_COLUMNS} FROM customers WHERE account_id = ? AND id = ?",
+        (account_id, customer_id),
+    ).fetchone()
+    return None if row is None else _customer(row)
+
+
+def _lookup(connection: sqlite3.Connection, account_id: str) -> Callable[[str], Customer | None]:
+    return lambda customer_id: _find_customer(connection, account_id, customer_id)
+
+
+def _alias(row: Sequence[Any]) -> CustomerAlias:
+    id_, account, customer_id, value, label, created, deleted, archived = row
+    return CustomerAlias(
+        id_, account, customer_id, value, _instant(created), label, _at(deleted), _at(archived)
+    )
+
+
+def _insert_aliases(connection: sqlite3.Connection, aliases: Iterable[CustomerAlias]) -> None:
+    connection.executemany(
+        f"INSERT INTO customer_aliases ({ALIAS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                a.id,
+                a.account_id,
+                a.customer_id,
+                a.value,
+                a.label,
+                micros(a.created_at),
+                _micros(a.deleted_at),
+                _micros(a.archived_at),
+            )
+            for a in aliases
+        ),
+    )
+
+
+def _find_live_alias(
+    connection: sqlite3.Connection, account_id: str, alias_id: str
+) -> CustomerAlias | None:
+    row = connection.execute(
+        f"SELECT {ALIAS_COLUMNS} FROM customer_aliases WHERE account_id = ? AND id = ? AND {LIVE}",
+        (account_id, alias_id),
+    ).fetchone()
+    return None if row is None else _alias(row)
+
+
+def _live_alias_id(connection: sqlite3.Connection, account_id: str, value: str) -> str | None:
+    row = connection.execute(
+        f"SELECT customer_id FROM customer_aliases WHERE account_id = ? AND value = ? AND {LIVE}",
+        (account_id, value),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _owner_id(connection: sqlite3.Connection, account_id: str, alias: str) -> str | None:
+    """The customer a live alias, else a customer id, stands for."""
+    owner = _live_alias_id(connection, account_id, alias)
+    if owner is not None:
+        return owner
+    row = connection.execute(
+        "SELECT id FROM customers WHERE account_id = ? AND id = ?", (account_id, alias)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _new_alias_values(
+    connection: sqlite3.Connection,
+    account_id: str,
+    values: Sequence[str],
+    customer_id: str | None,
+) -> list[str]:
+    """The values that are not yet the customer's; CustomerRuleError if one is another's."""
+    check_alias_values(values, "customerAliases")
+    new: list[str] = []
+    for value in values:
+        owner = _live_alias_id(connection, account_id, value)
+        if owner is None:
+            new.append(value)
+        elif owner != customer_id:
+            raise alias_taken(value, "customerAliases")
+    return new
+
+
+def _customer_filter(
+    connection: sqlite3.Connection, account_id: str, wanted: CustomerFilter
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of CustomerFilter.matches."""
+    clauses, params = ["account_id = ?"], [account_id]
+    if not wanted.include_archived:
+        clauses.append("archived_at IS NULL")
+    if wanted.legal_name is not None:
+        clauses.append("name_contains(legal_name, ?)")
+        params.append(wanted.legal_name)
+    if wanted.email is not None:
+        clauses.append("has_email(emails, ?)")
+        params.append(wanted.email)
+    if wanted.label is not None:
+        clauses.append("label = ?")
+        params.append(wanted.label)
+    if wanted.alias is not None:
+        owner = _owner_id(connection, account_id, wanted.alias)
+        clauses.append("id = ?" if owner is not None else "0")
+        params.extend([owner] if owner is not None else [])
+    return " AND ".join(clauses), params
+
+
+def _refs(
+    connection: sqlite3.Connection, account_id: str, customer_ids: Iterable[str]
+) -> dict[str, CustomerRef]:
+    """The real customers among `customer_ids`, with their live aliases (oldest first)."""
+    wanted = json.dumps(sorted(set(customer_ids)))
+    names = connection.execute(
+        "SELECT id, legal_name FROM customers"
+        " WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))",
+        (account_id, wanted),
+    ).fetchall()
+    values: dict[str, list[str]] = {}
+    for customer_id, value in connection.execute(
+        f"SELECT customer_id, value FROM customer_aliases WHERE account_id = ? AND {LIVE}"
+        " AND customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, id",
+        (account_id, wanted),
+    ):
+        values.setdefault(customer_id, []).append(value)
+    return {
+        customer_id: CustomerRef(customer_id, name, tuple(values.get(customer_id, ())))
+        for customer_id, name in names
+    }
+
+
+def _directory(
+    connection: sqlite3.Connection, account_id: str, aliases: Collection[str]
+) -> AliasDirectory:
+    """The real customer each alias stands for: a live alias first, else a customer id."""
+    has_customers = connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE account_id = ?)", (account_id,)
+    ).fetchone()[0]
+    if not has_customers or not aliases:
+        return {}
+    owners = dict(
+        connection.execute(
+            "SELECT j.value, coalesce(a.customer_id, c.id) FROM json_each(?) AS j"
+            " LEFT JOIN customer_aliases AS a"
+            "  ON a.account_id = ? AND a.value = j.value"
+            "  AND a.deleted_at IS NULL AND a.archived_at IS NULL"
+            " LEFT JOIN customers AS c ON c.account_id = ? AND c.id = j.value"
+            " WHERE coalesce(a.customer_id, c.id) IS NOT NULL",
+            (json.dumps(sorted(aliases)), account_id, account_id),
+        ).fetchall()
+    )
+    refs = _refs(connection, account_id, owners.values())
+    return {alias: refs[owner] for alias, owner in owners.items()}
+
+
+def _held_alias(
+    connection: sqlite3.Connection, account_id: str, idempotency: IdempotencyKey
+) -> CustomerAlias | None:
+    """The alias a key's first request created, while the key is held."""
+    row = connection.execute(
+        "SELECT recorded_at, alias_id, customer_id, value, label, created_at"
+        " FROM idempotency_keys WHERE account_id = ? AND key = ?",
+        (account_id, idempotency.key),
+    ).fetchone()
+    if row is None or not still_held(_instant(row[0]), idempotency.now):
+        return None
+    _, alias_id, customer_id, value, label, created = row
+    return CustomerAlias(alias_id, account_id, customer_id, value, _instant(created), label)
+
+
+def _hold(
+    connection: sqlite3.Connection,
+    account_id: str,
+    idempotency: IdempotencyKey,
+    alias: CustomerAlias,
+) -> None:
+    """Remember the alias under its key, forgetting the account's keys past retention."""
+    connection.execute(
+        "DELETE FROM idempotency_keys WHERE account_id = ? AND recorded_at <= ?",
+        (account_id, micros(idempotency.now - RETENTION)),
+    )
+    connection.execute(
+        "INSERT OR REPLACE INTO idempotency_keys"
+        " (account_id, key, recorded_at, alias_id, customer_id, value, label, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            account_id,
+            idempotency.key,
+            micros(idempotency.now),
+            alias.id,
+            alias.customer_id,
+            alias.value,
+            alias.label,
+            micros(alias.created_at),
+        ),
     )
 
 
