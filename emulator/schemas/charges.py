@@ -18,8 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 from marshmallow import (
-    EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -38,6 +36,7 @@ from emulator.domain.charges import (
     parse_billing_type,
     parse_proration_strategy,
 )
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
 
 MAX_PERIOD_DAYS = 3660  # ten years; PRORATE_ALL_CHANGES walks every day of the period
@@ -53,11 +52,6 @@ INEXACT = "A JSON number of more than 15 significant digits may have been rounde
 NOT_SEATS = f"Not a whole number of seats (at most {MAX_SEATS})"
 _EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)  # stand-ins for a date that did not load
 _LATEST = datetime(9999, 12, 31, tzinfo=timezone.utc)
-
-
-class _Lenient(Schema):
-    class Meta:
-        unknown = EXCLUDE
 
 
 class Amount(fields.Field):  # type: ignore[type-arg]
@@ -152,7 +146,7 @@ class Placed(fields.List):  # type: ignore[type-arg]
         return loaded
 
 
-class TierSchema(_Lenient):
+class TierSchema(LenientSchema):
     """One of Sequence's `SeatUsageTier`s; loaded as a dict, turned into a Tier with the price."""
 
     upper_bound = Seats(data_key="upperBound", strings=True, load_default=None, allow_none=True)
@@ -160,7 +154,7 @@ class TierSchema(_Lenient):
     fee = Amount(load_default=None, allow_none=True)
 
 
-class SeatPriceSchema(_Lenient):
+class SeatPriceSchema(LenientSchema):
     """The price: a SeatBasedPricingStructure with the price's billingType and currency."""
 
     price_per_seat = Amount(data_key="pricePerSeat", load_default=None, allow_none=True)
@@ -190,7 +184,7 @@ class SeatChargeRequest:
 _NAME = validate.Length(min=1)
 
 
-class SeatChargeRequestSchema(_Lenient):
+class SeatChargeRequestSchema(LenientSchema):
     """The body of POST /_emulator/seat-charges."""
 
     account_id = fields.String(data_key="accountId", load_default=None, validate=_NAME)

@@ -5,26 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
 from emulator.domain.faults import FaultAction, FaultRule
 from emulator.domain.journal import JournalQuery
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Duration, Instant
 
 
-class _Lenient(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class HeaderMatchSchema(_Lenient):
+class HeaderMatchSchema(LenientSchema):
     """A header name and the exact value a fault rule waits for."""
 
     name = fields.String(required=True)
     value = fields.String(required=True)
 
 
-class FaultRuleInputSchema(_Lenient):
+class FaultRuleInputSchema(LenientSchema):
     """The body of POST /_emulator/faults; the rule gets its id from the view."""
 
     method = fields.String(load_default=None)
@@ -89,7 +85,7 @@ def with_id(rule: FaultRule, rule_id: str) -> FaultRule:
     return replace(rule, id=rule_id)
 
 
-class ClockChangeSchema(_Lenient):
+class ClockChangeSchema(LenientSchema):
     """The body of PUT /_emulator/clock."""
 
     freeze_at = Instant(data_key="freezeAt", load_default=None)
@@ -102,7 +98,7 @@ class ClockChangeSchema(_Lenient):
             raise ValidationError("Give freezeAt, advance, or both", field_name="freezeAt")
 
 
-class JournalQuerySchema(_Lenient):
+class JournalQuerySchema(LenientSchema):
     """The query string of GET /_emulator/requests."""
 
     method = fields.String(load_default=None)
@@ -136,7 +132,7 @@ class JournalEntrySchema(Schema):
     duration_ms = fields.Float(data_key="durationMs")
 
 
-class AccountQuerySchema(_Lenient):
+class AccountQuerySchema(LenientSchema):
     """`accountId`, on reset and state."""
 
     account_id = fields.String(data_key="accountId", load_default=None)

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from marshmallow import (
-    EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -49,6 +47,7 @@ from emulator.domain.customers import (
 )
 from emulator.domain.pages import InvalidCursorError, Page, PageRequest, encode_cursor
 from emulator.domain.timestamps import format_utc
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.pages import PagedQuerySchema, dump_page
 
 T = TypeVar("T")
@@ -76,12 +75,7 @@ INTEGRATION_SERVICES = (
 )
 
 
-class _Lenient(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class AddressSchema(_Lenient):
+class AddressSchema(LenientSchema):
     """An address; `state` is required for the USA and Canada (Sequence's description)."""
 
     line1 = fields.String(required=True)
@@ -104,7 +98,7 @@ class AddressSchema(_Lenient):
         return Address(**data)
 
 
-class ContactDraftSchema(_Lenient):
+class ContactDraftSchema(LenientSchema):
     """A contact in a customer request."""
 
     name = fields.String(required=True)
@@ -119,7 +113,7 @@ class ContactDraftSchema(_Lenient):
         return ContactDraft(**data)
 
 
-class IntegrationIdDraftSchema(_Lenient):
+class IntegrationIdDraftSchema(LenientSchema):
     """An id in an external service, in a customer request."""
 
     service = fields.String(required=True, validate=validate.OneOf(INTEGRATION_SERVICES))
@@ -131,7 +125,7 @@ class IntegrationIdDraftSchema(_Lenient):
         return IntegrationId(data["service"], data["id"])
 
 
-class CustomerDraftSchema(_Lenient):
+class CustomerDraftSchema(LenientSchema):
     """The body of POST /customers and PUT /customers/{id}; pushToIntegrations is ignored."""
 
     legal_name = fields.String(data_key="legalName", required=True)
@@ -217,7 +211,7 @@ class CustomerListQuerySchema(PagedQuerySchema):
         return CustomerQuery(wanted, sort_by, page)
 
 
-class AliasDraftSchema(_Lenient):
+class AliasDraftSchema(LenientSchema):
     """The body of POST /customer-aliases."""
 
     customer_id = fields.String(data_key="customerId", required=True)
@@ -230,7 +224,7 @@ class AliasDraftSchema(_Lenient):
         return AliasDraft(**data)
 
 
-class AliasUpdateSchema(_Lenient):
+class AliasUpdateSchema(LenientSchema):
     """The body of PUT /customer-aliases/{id}."""
 
     label = fields.String(load_default=None)

@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from emulator.domain.pages import Page
+from emulator.schemas.base import LenientSchema
 
 T = TypeVar("T")
 
 
-class PagedQuerySchema(Schema):
+class PagedQuerySchema(LenientSchema):
     """`limit`, `after` and `before`; at most one cursor."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     after = fields.String(load_default=None)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, post_load
+from marshmallow import Schema, fields, post_load
 
 from emulator.domain.balances import BalanceFilter, CustomerSeatBalances
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import CommaSeparated, Instant
 
 
-class BalanceQuerySchema(Schema):
+class BalanceQuerySchema(LenientSchema):
     """The query string of GET /seat-balances."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     exclude_zero = fields.Boolean(data_key="excludeZeroQuantity", load_default=False)
     aliases = CommaSeparated(data_key="customerAliases", load_default=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from emulator.domain.pages import InvalidCursorError, Page, PageRequest
 from emulator.domain.seat_event_query import (
@@ -15,15 +15,13 @@ from emulator.domain.seat_event_query import (
     key_from_cursor,
 )
 from emulator.domain.seat_events import SeatEvent, SeatEventDraft
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import CommaSeparated, Instant, TimestampText
 from emulator.schemas.pages import PagedQuerySchema, dump_page
 
 
-class SeatEventDraftSchema(Schema):
+class SeatEventDraftSchema(LenientSchema):
     """The body of POST /seat-events; unknown fields are ignored (BEHAVIOUR.md §4)."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     customer_event_id = fields.String(data_key="customerEventId", load_default=None)
     customer_alias = fields.String(data_key="customerAlias", required=True)

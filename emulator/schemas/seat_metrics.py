@@ -5,19 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import Schema, ValidationError, fields, post_load
 
 from emulator.domain.pages import Page, PageRequest, decode_cursor, encode_cursor
 from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
 from emulator.schemas.pages import PagedQuerySchema, dump_page
 
 
-class SeatMetricDraftSchema(Schema):
+class SeatMetricDraftSchema(LenientSchema):
     """The body of POST /seat-metrics."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     seat_type = fields.String(data_key="seatType", required=True)
     label = fields.String(required=True)
@@ -29,11 +27,8 @@ class SeatMetricDraftSchema(Schema):
         return SeatMetricDraft(**data)
 
 
-class SeatMetricUpdateSchema(Schema):
+class SeatMetricUpdateSchema(LenientSchema):
     """The body of PUT /seat-metrics/{id}; a seatType is only compared, never applied."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     label = fields.String(required=True)
     description = fields.String(load_default=None, allow_none=True)

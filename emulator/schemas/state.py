@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import (
-    EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -32,16 +30,12 @@ from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
 from emulator.domain.timestamps import format_utc, parse_timestamp
+from emulator.schemas.base import LenientSchema
 from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address, present
 from emulator.schemas.fields import Instant, TimestampText
 
 FORMAT = "sequence-emulator-state"
 VERSION = 1
-
-
-class _Lenient(Schema):
-    class Meta:
-        unknown = EXCLUDE
 
 
 _UUID = validate.Regexp(
@@ -50,7 +44,7 @@ _UUID = validate.Regexp(
 )
 
 
-class StateSeatEventSchema(_Lenient):
+class StateSeatEventSchema(LenientSchema):
     """One stored version; `id`, `createdAt` and `customerEventId` are minted when absent."""
 
     id = fields.String(load_default="", validate=_UUID)
@@ -62,7 +56,7 @@ class StateSeatEventSchema(_Lenient):
     created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
 
 
-class StateSeatMetricSchema(_Lenient):
+class StateSeatMetricSchema(LenientSchema):
     """One seat metric; `id` and the times are minted when absent."""
 
     id = fields.String(load_default="", validate=_UUID)
@@ -73,7 +67,7 @@ class StateSeatMetricSchema(_Lenient):
     updated_at = Instant(data_key="updatedAt", precise=True, load_default=EPOCH)
 
 
-class StateContactSchema(_Lenient):
+class StateContactSchema(LenientSchema):
     """One contact of a customer; `id` and the times are minted when absent."""
 
     id = fields.String(load_default="", validate=_UUID)
@@ -94,7 +88,7 @@ class StateContactSchema(_Lenient):
         return Contact(**data)
 
 
-class StateIntegrationIdSchema(_Lenient):
+class StateIntegrationIdSchema(LenientSchema):
     """One id of a customer in another service."""
 
     service = fields.String(required=True, validate=validate.OneOf(INTEGRATION_SERVICES))
@@ -108,7 +102,7 @@ class StateIntegrationIdSchema(_Lenient):
         return IntegrationId(**data)
 
 
-class StateCustomerSchema(_Lenient):
+class StateCustomerSchema(LenientSchema):
     """One customer; `id` and `createdAt` are minted when absent. A seed may give its aliases
     inline, as `customerAliases: [value, ...]` (exports list them under customerAliases of
     the account instead)."""
@@ -140,7 +134,7 @@ class StateCustomerSchema(_Lenient):
     )
 
 
-class StateAliasSchema(_Lenient):
+class StateAliasSchema(LenientSchema):
     """One alias, live or not; `id` and `createdAt` are minted when absent."""
 
     id = fields.String(load_default="", validate=_UUID)
@@ -152,7 +146,7 @@ class StateAliasSchema(_Lenient):
     archived_at = Instant(data_key="archivedAt", precise=True, load_default=None)
 
 
-class AccountStateSchema(_Lenient):
+class AccountStateSchema(LenientSchema):
     """One account's data; customers and aliases may be left out (documents before them)."""
 
     account_id = fields.String(data_key="id", required=True)
@@ -245,7 +239,7 @@ def _refuse_repeats(values: list[str], collection: str, name: str) -> None:
         seen.add(value)
 
 
-class StateSchema(_Lenient):
+class StateSchema(LenientSchema):
     """The whole document."""
 
     format = fields.String(required=True)
