@@ -337,7 +337,8 @@ class SQLiteStore:
                 wanted = replace(wanted, customers=customer_match(wanted.customer_ids, found))
             where, params = _event_filter(account_id, wanted)
             listing = _Listing(f"SELECT {EVENT_COLUMNS} FROM seat_events", where, params, key)
-            return listing.page(connection, query.page, _event)
+            total = _effective_count(connection, account_id) if wanted.is_empty else None
+            return listing.page(connection, query.page, _event, total)
 
     def seat_events_in_force(self, account_id: str, at: datetime) -> dict[str, list[SeatEvent]]:
         """Per alias (VOID excluded), the event in force at `at` for each seat type."""
@@ -779,10 +780,12 @@ class _Listing:
         connection: sqlite3.Connection,
         request: PageRequest[Any],
         item: Callable[[Sequence[Any]], T],
+        total: int | None = None,
     ) -> Page[T]:
-        total: int = connection.execute(
-            f"SELECT count(*) FROM ({self.select} WHERE {self.where})", self.params
-        ).fetchone()[0]
+        """One page; `total` when the caller knows it cheaper than counting every match."""
+        if total is None:
+            sql = f"SELECT count(*) FROM ({self.select} WHERE {self.where})"
+            total = int(connection.execute(sql, self.params).fetchone()[0])
         # "Forward" is the page's logical order: ascending keys, or descending.
         forward, backward = (">", "<") if not request.descending else ("<", ">")
         if request.before is not None:
@@ -882,6 +885,12 @@ def _effective(
         (account_id, customer_event_id),
     ).fetchone()
     return None if row is None else _event(row)
+
+
+def _effective_count(connection: sqlite3.Connection, account_id: str) -> int:
+    """The account's effective events, from the per-series counts (not a scan of events)."""
+    sql = "SELECT coalesce(sum(events), 0) FROM seat_series WHERE account_id = ?"
+    return int(connection.execute(sql, (account_id,)).fetchone()[0])
 
 
 def _retire(connection: sqlite3.Connection, event: SeatEvent) -> None:
