@@ -8,6 +8,7 @@ BENCH_URL=http://host:port runs the same POST load against another server, for c
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import re
@@ -372,6 +373,7 @@ def fixture_overhead() -> dict[str, Any]:
             handle.post_seat_event("acme", "admin", 3, event_timestamp="2024-04-18")
 
         mine = _p50_of(one_test)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines from the baseline
     plain = make_server("127.0.0.1", 0, baseline(), threaded=True)
     threading.Thread(target=plain.serve_forever, daemon=True).start()
     try:

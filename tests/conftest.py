@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from werkzeug.test import TestResponse
 
 from emulator.app import create_app
 from emulator.config import Settings
+from emulator.domain.clock import Clock
+from emulator.http.context import EXTENSION
 
 pytest_plugins = ["pytester"]  # the pytest plugin is tested by real pytest runs
 
@@ -25,6 +28,13 @@ SEQUENCE_EXAMPLE = {
     "eventTimestamp": "2022-10-01T00:00:00Z",
     "total": 1,
 }
+
+
+def frozen_clock(app: Flask, at: datetime) -> Clock:
+    """The app's clock, stopped at `at` (tests that depend on 'now' or on id order)."""
+    clock: Clock = app.extensions[EXTENSION].clock
+    clock.freeze(at)
+    return clock
 
 
 def basic(client_id: str = "key", secret: str = "secret") -> dict[str, str]:
@@ -50,7 +60,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     """A fresh emulator per test; its store is closed afterwards."""
     built = create_app(settings)
     yield built
-    built.extensions["sequence_emulator"].close()
+    built.extensions[EXTENSION].close()
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import basic
+from conftest import basic, frozen_clock
 from flask import Flask
 from flask.testing import FlaskClient
 from test_api_customers import create, get, problems
 
 from emulator.domain.accounts import derived_account_id
 from emulator.domain.clock import Clock
-from emulator.http.context import EXTENSION
 
 NOW = datetime(2024, 5, 1, tzinfo=timezone.utc)
 ACME = object()  # stands for the id of the customer a test creates
@@ -22,9 +21,7 @@ ACME = object()  # stands for the id of the customer a test creates
 
 @pytest.fixture(autouse=True)
 def clock(app: Flask) -> Clock:
-    frozen: Clock = app.extensions[EXTENSION].clock
-    frozen.freeze(NOW)
-    return frozen
+    return frozen_clock(app, NOW)
 
 
 def post_alias(

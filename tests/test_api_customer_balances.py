@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import basic
+from conftest import basic, frozen_clock
 from flask import Flask
 from flask.testing import FlaskClient
 from test_api_customers import create, get
@@ -15,16 +15,13 @@ from test_api_customers import create, get
 from emulator.domain.accounts import derived_account_id
 from emulator.domain.clock import Clock
 from emulator.domain.customers import implicit_customer_id
-from emulator.http.context import EXTENSION
 
 NOW = datetime(2024, 5, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture(autouse=True)
 def clock(app: Flask) -> Clock:
-    frozen: Clock = app.extensions[EXTENSION].clock
-    frozen.freeze(NOW)
-    return frozen
+    return frozen_clock(app, NOW)
 
 
 def post_event(

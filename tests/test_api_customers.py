@@ -7,14 +7,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import basic
+from conftest import basic, frozen_clock
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from emulator.domain.accounts import derived_account_id
 from emulator.domain.clock import Clock
-from emulator.http.context import EXTENSION
 
 NOW = datetime(2024, 5, 1, tzinfo=timezone.utc)
 ADDRESS = {"line1": "1 Road", "town": "London", "postcode": "N1 1AA", "country": "GB"}
@@ -24,9 +23,7 @@ BOB = {"name": "Bob", "email": "bob@acme.test", "billingPreference": "STANDARD"}
 
 @pytest.fixture(autouse=True)
 def clock(app: Flask) -> Clock:
-    frozen: Clock = app.extensions[EXTENSION].clock
-    frozen.freeze(NOW)
-    return frozen
+    return frozen_clock(app, NOW)
 
 
 def customer_body(**fields: Any) -> dict[str, Any]:

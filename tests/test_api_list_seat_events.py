@@ -9,12 +9,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import SEQUENCE_EXAMPLE, basic
+from conftest import SEQUENCE_EXAMPLE, basic, frozen_clock
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
-
-from emulator.http.context import EXTENSION
 
 NOW = datetime(2024, 5, 1, tzinfo=timezone.utc)
 SEVEN_FIELDS = {*SEQUENCE_EXAMPLE, "id", "sequenceAccountId"}
@@ -22,8 +20,8 @@ EMPTY = {"items": [], "pagination": {"after": None, "before": None, "totalResult
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(app: Flask) -> None:
-    app.extensions[EXTENSION].clock.freeze(NOW)
+def clock(app: Flask) -> None:
+    frozen_clock(app, NOW)
 
 
 def seat_event(n: int, **changes: Any) -> dict[str, Any]:

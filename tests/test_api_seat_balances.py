@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import basic
+from conftest import basic, frozen_clock
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -16,16 +16,13 @@ from emulator.app import create_app
 from emulator.config import Settings
 from emulator.domain.accounts import derived_account_id
 from emulator.domain.clock import Clock
-from emulator.http.context import EXTENSION
 
 NOW = datetime(2024, 5, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture(autouse=True)
 def clock(app: Flask) -> Clock:
-    frozen: Clock = app.extensions[EXTENSION].clock
-    frozen.freeze(NOW)
-    return frozen
+    return frozen_clock(app, NOW)
 
 
 def post(

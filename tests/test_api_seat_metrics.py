@@ -8,14 +8,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import SEQUENCE_EXAMPLE, basic
+from conftest import SEQUENCE_EXAMPLE, basic, frozen_clock
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from emulator.domain.clock import Clock
 from emulator.domain.timestamps import parse_timestamp
-from emulator.http.context import EXTENSION
 
 NOW = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
 FIELDS = {"id", "seatType", "label", "description", "createdBy", "createdAt", "updatedAt"}
@@ -23,9 +22,7 @@ FIELDS = {"id", "seatType", "label", "description", "createdBy", "createdAt", "u
 
 @pytest.fixture(autouse=True)
 def clock(app: Flask) -> Clock:
-    frozen: Clock = app.extensions[EXTENSION].clock
-    frozen.freeze(NOW)
-    return frozen
+    return frozen_clock(app, NOW)
 
 
 def create(
