@@ -145,6 +145,33 @@ class SequenceEmulator:
         query = {**filters, **({"customerAlias": customer_alias} if customer_alias else {})}
         return list(self._pages("/seat-events", {"limit": "100", **query}))
 
+    def create_customer(
+        self, legal_name: str, aliases: tuple[str, ...] = (), **fields: Any
+    ) -> dict[str, Any]:
+        """POST /customers with a valid placeholder address, no contacts, TAXED, and `aliases`;
+        any field in Sequence's names overrides those."""
+        body: dict[str, Any] = {
+            "legalName": legal_name,
+            "address": {
+                "line1": "1 Test Street",
+                "town": "London",
+                "postcode": "N1 1AA",
+                "country": "GB",
+            },
+            "contacts": [],
+            "taxStatus": "TAXED",
+            "customerAliases": list(aliases),
+            **fields,
+        }
+        customer: dict[str, Any] = self.request("POST", "/customers", body)
+        return customer
+
+    def map_alias(self, customer_id: str, value: str, label: str | None = None) -> dict[str, Any]:
+        """POST /customer-aliases: `value` now stands for the customer."""
+        body = {"customerId": customer_id, "value": value, **({"label": label} if label else {})}
+        alias: dict[str, Any] = self.request("POST", "/customer-aliases", body)
+        return alias
+
     def balances(self, **filters: str) -> list[dict[str, Any]]:
         """GET /seat-balances items."""
         items: list[dict[str, Any]] = self.request("GET", _with_query("/seat-balances", filters))[

@@ -114,6 +114,14 @@ def test_clock(sequence_emulator):
     sequence_emulator.advance_clock("P10D")
     assert sequence_emulator.balance("acme", "admin") == 5
 
+def test_customers(sequence_emulator):
+    customer = sequence_emulator.create_customer("Acme Ltd", aliases=("acme",))
+    sequence_emulator.map_alias(customer["id"], "acme-eu")
+    sequence_emulator.post_seat_event("acme", "admin", 3, event_timestamp="2024-04-01")
+    sequence_emulator.post_seat_event("acme-eu", "viewer", 2, event_timestamp="2024-04-01")
+    [item] = sequence_emulator.balances()
+    assert (item["id"], item["legalName"], item["total"]) == (customer["id"], "Acme Ltd", 5)
+
 def test_client(sequence_emulator_client, sequence_emulator):
     response = sequence_emulator_client.get("/seat-balances", headers=sequence_emulator.headers)
     assert response.status_code == 200
@@ -128,7 +136,7 @@ def test_factory(sequence_emulator_factory):
 """,
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
 
 def test_parallel_workers_each_have_their_own_server(pytester: pytest.Pytester) -> None:
