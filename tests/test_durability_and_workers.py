@@ -200,18 +200,16 @@ def workers_seen(server: ServedProcess, rounds: int = 20) -> dict[int, int]:
 def test_a_bad_store_file_stops_the_server_with_a_message(
     tmp_path: Path, prepare: Any, message: str
 ) -> None:
-    database = prepare(tmp_path / "emulator.db")
-    result = subprocess.run(
-        serve_command(database),
-        cwd=tmp_path,
-        env={**os.environ, **ENV},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_to_exit(serve_command(prepare(tmp_path / "emulator.db")), tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def run_to_exit(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A server command that is expected to refuse to start, run until it exits."""
+    env = {**os.environ, **ENV}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 
 def _newer(path: Path) -> Path:
@@ -221,13 +219,6 @@ def _newer(path: Path) -> Path:
 
 
 def test_several_workers_on_the_memory_store_are_refused(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", "--workers", "2"],
-        cwd=tmp_path,
-        env={**os.environ, **ENV},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_to_exit([sys.executable, "-m", "emulator", "serve", "--workers", "2"], tmp_path)
     assert result.returncode == 2
     assert "--store sqlite:PATH" in result.stderr and "Traceback" not in result.stderr

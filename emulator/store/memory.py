@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, insort
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -469,9 +469,7 @@ class MemoryStore:
 
     def count_seat_events(self, account_id: str | None = None) -> int:
         """How many versions are stored, in one account or in all."""
-        with self._lock:
-            accounts = [self._accounts.get(account_id)] if account_id else self._accounts.values()
-            return sum(len(account.seat_events.versions) for account in accounts if account)
+        return self._count(account_id, lambda account: len(account.seat_events.versions))
 
     def create_seat_metric(self, account_id: str, draft: SeatMetricDraft, mint: Mint) -> SeatMetric:
         """Store a new metric, or DuplicateSeatTypeError."""
@@ -502,9 +500,13 @@ class MemoryStore:
 
     def count_seat_metrics(self, account_id: str | None = None) -> int:
         """How many metrics exist, in one account or in all."""
+        return self._count(account_id, lambda account: len(account.seat_metrics.by_id))
+
+    def _count(self, account_id: str | None, size: Callable[[_Account], int]) -> int:
+        """`size` summed over one account, or over all."""
         with self._lock:
             accounts = [self._accounts.get(account_id)] if account_id else self._accounts.values()
-            return sum(len(account.seat_metrics.by_id) for account in accounts if account)
+            return sum(size(account) for account in accounts if account)
 
     def create_customer(self, account_id: str, draft: CustomerDraft, mint: Mint) -> Customer:
         """Store a new customer and its aliases at once, or CustomerRuleError (nothing stored)."""

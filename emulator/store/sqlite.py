@@ -352,14 +352,7 @@ class SQLiteStore:
 
     def count_seat_events(self, account_id: str | None = None) -> int:
         """How many versions are stored, in one account or in all."""
-        with self._pool.connection() as connection:
-            if account_id:
-                sql = "SELECT count(*) FROM seat_events WHERE account_id = ?"
-                row = connection.execute(sql, (account_id,)).fetchone()
-            else:
-                row = connection.execute("SELECT count(*) FROM seat_events").fetchone()
-        count: int = row[0]
-        return count
+        return self._count("seat_events", account_id)
 
     def create_seat_metric(self, account_id: str, draft: SeatMetricDraft, mint: Mint) -> SeatMetric:
         """Store a new metric, or DuplicateSeatTypeError."""
@@ -420,14 +413,14 @@ class SQLiteStore:
 
     def count_seat_metrics(self, account_id: str | None = None) -> int:
         """How many metrics exist, in one account or in all."""
+        return self._count("seat_metrics", account_id)
+
+    def _count(self, table: str, account_id: str | None) -> int:
+        """Rows of one of this module's tables, in one account or in all."""
+        where, params = ("WHERE account_id = ?", (account_id,)) if account_id else ("", ())
         with self._pool.connection() as connection:
-            if account_id:
-                sql = "SELECT count(*) FROM seat_metrics WHERE account_id = ?"
-                row = connection.execute(sql, (account_id,)).fetchone()
-            else:
-                row = connection.execute("SELECT count(*) FROM seat_metrics").fetchone()
-        count: int = row[0]
-        return count
+            row = connection.execute(f"SELECT count(*) FROM {table} {where}", params).fetchone()
+        return int(row[0])
 
     def create_customer(self, account_id: str, draft: CustomerDraft, mint: Mint) -> Customer:
         """Store a new customer and its aliases at once, or CustomerRuleError (nothing stored)."""
