@@ -45,9 +45,31 @@ EVENT = {
 # --- servers -----------------------------------------------------------------------------
 
 
+# The last release whose default store was pure-Python dictionaries (before one SQL store):
+# the figure the SQLite default must not fall below, measured in the same run.
+REFERENCE_RELEASE = "9c9af3b"
+
+
 @contextmanager
-def gunicorn(app: str, workers: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`bench.apps:<app>()` under gunicorn (gthread, 8 threads a worker) on a free port."""
+def reference_tree() -> Iterator[Path | None]:
+    """REFERENCE_RELEASE's source, extracted from git into a temporary folder (None without git)."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "archive", REFERENCE_RELEASE], cwd=ROOT, capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            yield None
+            return
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        yield Path(folder)
+
+
+@contextmanager
+def gunicorn(
+    app: str, workers: int, env: dict[str, str] | None = None, root: Path = ROOT
+) -> Iterator[str]:
+    """`bench.apps:<app>()` of the tree at `root` under gunicorn (gthread, 8 threads a
+    worker) on a free port."""
     command = [
         sys.executable,
         "-m",
@@ -64,21 +86,22 @@ def gunicorn(app: str, workers: int, env: dict[str, str] | None = None) -> Itera
         "--log-level",
         "info",
     ]
-    with _process(command, env, r"Listening at: (http://127\.0\.0\.1:\d+)", stream="stderr") as url:
+    ready = r"Listening at: (http://127\.0\.0\.1:\d+)"
+    with _process(command, env, ready, stream="stderr", root=root) as url:
         time.sleep(0.5 * workers)  # let every worker boot before the load starts
         yield url
 
 
 @contextmanager
 def _process(
-    command: list[str], env: dict[str, str] | None, ready: str, stream: str
+    command: list[str], env: dict[str, str] | None, ready: str, stream: str, root: Path = ROOT
 ) -> Iterator[str]:
     """Run `command` with its output in a file (a pipe left unread would stall it)."""
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             command,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root), **(env or {})},
             stdout=log if stream == "stdout" else subprocess.DEVNULL,
             stderr=log if stream == "stderr" else subprocess.DEVNULL,
             text=True,
@@ -186,17 +209,25 @@ def _which(name: str) -> bool:
     return any((Path(p) / name).is_file() for p in os.environ.get("PATH", "").split(":"))
 
 
-def post_throughput(workers: int, store: str) -> dict[str, Any]:
-    """Median of RUNS interleaved runs: the emulator and the plain-Flask baseline."""
+def post_throughput(workers: int, store: str, reference: Path | None = None) -> dict[str, Any]:
+    """Median of RUNS interleaved runs: the emulator, the plain-Flask baseline and, given its
+    tree, the reference release on its memory store."""
     env = {"BENCH_STORE": store}
-    emulator, baseline = [], []
+    emulator, baseline, earlier = [], [], []
     for _ in range(RUNS):
         with gunicorn("baseline", workers) as url:
             baseline.append(load(url))
         with gunicorn("emulator", workers, env) as url:
             emulator.append(load(url))
+        if reference is not None:
+            with gunicorn("emulator", workers, {"BENCH_STORE": "memory"}, reference) as url:
+                earlier.append(load(url))
     mine, theirs = _median(emulator), _median(baseline)
-    return {"emulator": mine, "baseline": theirs, "ratio": mine["rps"] / theirs["rps"]}
+    found = {"emulator": mine, "baseline": theirs, "ratio": mine["rps"] / theirs["rps"]}
+    if earlier:
+        found["reference"] = _median(earlier)
+        found["reference_ratio"] = mine["rps"] / found["reference"]["rps"]
+    return found
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -230,7 +261,7 @@ def read_latencies() -> list[dict[str, Any]]:
     """GET /seat-balances and the first page of GET /seat-events, per store and size."""
     from emulator.domain.accounts import derived_account_id
     from emulator.domain.state import AccountState
-    from emulator.store import open_store
+    from emulator.rules import open_store
 
     account = derived_account_id("key")
     rows = []
@@ -276,8 +307,8 @@ count, kind = int(sys.argv[1]), sys.argv[2]
 gc.collect(); before = rss()
 if kind == "emulator":
     from emulator.domain.seat_events import Minted, SeatEventDraft
-    from emulator.store import MemoryStore
-    store, ids = MemoryStore(), stored_events("a", count)
+    from emulator.rules import open_store
+    store, ids = open_store("memory"), stored_events("a", count)
     for event in stored_events("a", count):
         draft = SeatEventDraft(event.customer_alias, event.seat_type, event.event_timestamp,
                                event.total, event.customer_event_id)
@@ -406,8 +437,9 @@ def main() -> int:
         "seconds_per_run": SECONDS,
         "runs": RUNS,
     }
+    reference: Path | None = None  # set below, while its tree exists
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("post", lambda: post_throughput(1, "memory")),
+        ("post", lambda: post_throughput(1, "memory", reference)),
         ("post_workers_2_sqlite", lambda: post_throughput(2, f"sqlite:{sqlite_path}")),
         ("reads", read_latencies),
         ("memory", memory_per_event),
@@ -418,9 +450,11 @@ def main() -> int:
         steps.insert(
             0, ("bench_url", lambda: _median([load(os.environ["BENCH_URL"]) for _ in range(RUNS)]))
         )
-    for name, step in steps:
-        print(f"... {name}", file=sys.stderr, flush=True)
-        results[name] = step()
+    with reference_tree() as tree:
+        reference = tree
+        for name, step in steps:
+            print(f"... {name}", file=sys.stderr, flush=True)
+            results[name] = step()
     RESULTS.mkdir(parents=True, exist_ok=True)
     target = RESULTS / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     target.write_text(json.dumps(results, indent=2) + "\n")

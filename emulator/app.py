@@ -22,10 +22,10 @@ from emulator.http.pipeline import (
     product_gate,
 )
 from emulator.http.validation import OpenApiValidator
+from emulator.rules import Store, open_store
 from emulator.seeding import read_state
 from emulator.services import Services
 from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, load_document
-from emulator.store import Store, open_store
 
 API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the host need change
 

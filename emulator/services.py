@@ -13,7 +13,7 @@ from emulator.domain.journal import Journal
 from emulator.domain.rate_limits import RateLimiter
 from emulator.domain.seat_events import Minted
 from emulator.domain.state import AccountState, with_minted_ids
-from emulator.store.protocol import Store
+from emulator.rules import Store
 
 
 @dataclass

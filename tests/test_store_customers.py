@@ -37,7 +37,7 @@ from emulator.domain.ids import uuid7_from_parts
 from emulator.domain.pages import PageRequest
 from emulator.domain.seat_event_query import SeatEventFilter, SeatEventQuery, SortBy
 from emulator.domain.seat_events import Minted, SeatEventDraft
-from emulator.store import Store
+from emulator.rules import Store
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 LONDON = Address("1 Road", "London", "N1 1AA", "GB")

@@ -15,15 +15,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from emulator.domain.clock import Clock
-from emulator.domain.customers import Address, CustomerDraft
+from emulator.domain.customer_query import CustomerFilter, CustomerQuery, CustomerSortBy
 from emulator.domain.ids import IdGenerator
+from emulator.domain.pages import PageRequest
 from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import Minted, SeatEventDraft
 from emulator.domain.seat_metrics import SeatMetricDraft
-from emulator.store.memory import MemoryStore
-from emulator.store.sqlite import IN_FORCE, SCHEMA_VERSION, SQLiteStore, StoreError
+from emulator.rules import Store, open_store
+from emulator.store import StoreError
+from emulator.store.schema import SCHEMA_VERSION
+from emulator.store.seat_events import in_force_query
 
 INSTANT = datetime(2024, 5, 1, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +47,13 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "emulator.db"
 
 
+def SQLiteStore(path: Path, observe_id: Callable[[str], None] | None = None) -> Store:  # noqa: N802
+    """The store on an SQLite file, as `--store sqlite:PATH` opens it."""
+    return open_store(f"sqlite:{path}", observe_id)
+
+
 @pytest.fixture
-def store(path: Path) -> Iterator[SQLiteStore]:
+def store(path: Path) -> Iterator[Store]:
     with SQLiteStore(path) as opened:
         yield opened
 
@@ -174,48 +183,57 @@ def new_id_mint(new_id: IdGenerator) -> Callable[[], Minted]:
     return lambda: Minted(new_id(), INSTANT)
 
 
-def test_a_new_file_has_the_current_schema_version_in_wal_mode(
-    store: SQLiteStore, path: Path
-) -> None:
-    assert SCHEMA_VERSION == 2
-    assert raw(path, "PRAGMA user_version") == [(2,)]
+def test_a_new_file_has_the_current_schema_version_in_wal_mode(store: Store, path: Path) -> None:
+    assert SCHEMA_VERSION == 3
+    assert raw(path, "PRAGMA user_version") == [(3,)]
     assert raw(path, "PRAGMA journal_mode") == [("wal",)]
-    with store._pool.connection() as connection:
-        assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
-        assert connection.execute("PRAGMA busy_timeout").fetchone() == (10_000,)
+    with store.database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").one() == (2,)  # FULL
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").one() == (10_000,)
 
 
-def test_a_version_1_file_is_upgraded_and_keeps_its_data(
-    path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A file as release 1 wrote it: the first migration only, user_version 1.
-    import emulator.store.sqlite as sqlite_store
-
-    with monkeypatch.context() as old_release:
-        old_release.setattr(sqlite_store, "MIGRATIONS", sqlite_store.MIGRATIONS[:1])
-        old_release.setattr(sqlite_store, "SCHEMA_VERSION", 1)
-        with SQLiteStore(path) as old:
-            event, _ = old.save_seat_event("a1", draft(3), mint_from(Clock()))
-            old.create_seat_metric("a1", SeatMetricDraft("admin", "Admins"), mint_from(Clock()))
-    assert raw(path, "PRAGMA user_version") == [(1,)]
-    assert "customers" not in {name for (name,) in raw(path, "SELECT name FROM sqlite_master")}
+def test_a_version_2_file_is_upgraded_in_place_and_keeps_its_data(path: Path) -> None:
+    # A file as release 2 wrote it, with one event, metric, customer and alias.
+    connection = sqlite3.connect(path)
+    connection.executescript(RELEASE_2_SCHEMA + RELEASE_2_ROWS)
+    connection.execute("PRAGMA user_version = 2")
+    connection.commit()
+    connection.close()
 
     with SQLiteStore(path) as upgraded:
-        assert upgraded.seat_event("a1", event.id) == event
+        event = upgraded.seat_event("a1", EVENT_ID)
+        assert event is not None and (event.customer_alias, event.total) == ("acme", 3)
         assert upgraded.count_seat_metrics("a1") == 1
-        acme = upgraded.create_customer(
-            "a1",
-            CustomerDraft(
-                "Acme", Address("1 Road", "London", "N1", "GB"), (), "TAXED", aliases=("acme",)
-            ),
-            mint_from(Clock()),
-        )
         in_force = upgraded.seat_events_in_force("a1", INSTANT)
-        assert upgraded.alias_directory("a1", in_force.keys())["acme"].id == acme.id
-    assert raw(path, "PRAGMA user_version") == [(2,)]
+        assert upgraded.alias_directory("a1", in_force.keys())["acme"].legal_name == "Ächme"
+        found = upgraded.list_customers(
+            "a1",
+            CustomerQuery(
+                CustomerFilter(legal_name="äCH"), CustomerSortBy.CREATED_AT, PageRequest()
+            ),
+        )
+        assert [c.id for c in found.items] == [CUSTOMER_ID]  # the new column was filled
+    assert raw(path, "PRAGMA user_version") == [(3,)]
     assert_consistent(path)
     with SQLiteStore(path) as reopened:  # a second open finds nothing to migrate
-        assert reopened.customer_by_alias("a1", "acme") == acme
+        assert reopened.customer_by_alias("a1", "acme") is not None
+
+
+EVENT_ID = "0190f0c0-0000-7000-8000-000000000001"
+CUSTOMER_ID = "0190f0c0-0000-7000-8000-000000000002"
+RELEASE_2_ROWS = f"""
+INSERT INTO seat_events VALUES ('a1', '{EVENT_ID}', 'evt-1', 'acme', 'admin',
+    '2024-04-18T00:00:00Z', 1713398400000000, 3, 1713398400000000, 1);
+INSERT INTO seat_series VALUES ('a1', 'acme', 'admin', 1);
+INSERT INTO seat_metrics VALUES ('a1', '0190f0c0-0000-7000-8000-000000000003', 'admin',
+    'Admins', NULL, 1713398400000000, 1713398400000000, NULL);
+INSERT INTO customers VALUES ('a1', '{CUSTOMER_ID}', 'Ächme', NULL, '', NULL,
+    1713398400000000, NULL, '{{"address": {{"line1": "1 Road", "line2": null, "town": "London",
+    "state": null, "postcode": "N1", "country": "GB"}}, "contacts": [], "tax_status": "TAXED",
+    "status": "ACTIVE", "url": null, "integration_ids": [], "custom_properties": {{}}}}');
+INSERT INTO customer_aliases VALUES ('a1', '0190f0c0-0000-7000-8000-000000000004',
+    '{CUSTOMER_ID}', 'acme', NULL, 1713398400000000, NULL, NULL);
+"""
 
 
 def make_database(path: Path, user_version: int, wal: bool) -> None:
@@ -236,7 +254,7 @@ def test_a_file_from_a_newer_release_is_refused_and_left_untouched(path: Path, w
     with pytest.raises(StoreError) as refused:
         SQLiteStore(path)
     assert str(refused.value) == (
-        f"{path} was written by a newer release (schema version 3); this release reads up to 2"
+        f"{path} was written by a newer release (schema version 4); this release reads up to 3"
     )
     assert files_in(path.parent) == before  # not a byte changed, no -wal or -shm left behind
 
@@ -244,7 +262,7 @@ def test_a_file_from_a_newer_release_is_refused_and_left_untouched(path: Path, w
 def test_another_programs_database_is_refused_and_left_untouched(path: Path) -> None:
     make_database(path, 0, wal=False)
     before = files_in(path.parent)
-    with pytest.raises(StoreError, match="is a SQLite database, but not a sequence-emulator"):
+    with pytest.raises(StoreError, match="holds a database, but not a sequence-emulator"):
         SQLiteStore(path)
     assert files_in(path.parent) == before
 
@@ -264,7 +282,7 @@ def test_an_empty_file_becomes_a_store(path: Path) -> None:
     path.touch()
     with SQLiteStore(path) as store:
         store.save_seat_event("a1", draft(), mint_from(Clock()))
-    assert raw(path, "PRAGMA user_version") == [(2,)]
+    assert raw(path, "PRAGMA user_version") == [(3,)]
 
 
 def test_a_path_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
@@ -317,18 +335,23 @@ def test_a_closed_store_refuses_work(path: Path) -> None:
         store.count_seat_events()
 
 
-def test_the_in_force_query_seeks_the_series_index_and_scans_no_event(
-    store: SQLiteStore,
-) -> None:
-    params = {"account": "a1", "at": 0, "void": "VOID"}
-    with store._pool.connection() as connection:
-        plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + IN_FORCE, params)]
+def in_force_sql(at: int) -> str:
+    """The balances query as SQLite runs it, for account a1."""
+    query = in_force_query().params(account_id="a1", at=at)
+    literal = {"literal_binds": True}
+    return str(query.compile(dialect=sqlite_dialect(), compile_kwargs=literal))
+
+
+def test_the_in_force_query_seeks_the_series_index_and_scans_no_event(store: Store) -> None:
+    with store.database.engine.connect() as connection:
+        explained = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + in_force_sql(0))
+        plan = [row[3] for row in explained]
     assert any("USING INDEX seat_events_by_series" in step for step in plan), plan
     assert not any(step.startswith("SCAN") for step in plan), plan
     assert "USE TEMP B-TREE" not in " ".join(plan), plan
 
 
-def steps_of_in_force(store: SQLiteStore, at: datetime) -> int:
+def steps_of_in_force(store: Store, at: datetime) -> int:
     """SQLite virtual-machine steps that one balance query takes."""
     steps = 0
 
@@ -337,17 +360,18 @@ def steps_of_in_force(store: SQLiteStore, at: datetime) -> int:
         steps += 1
         return 0
 
-    params = {"account": "a1", "at": micros(at), "void": "VOID"}
-    with store._pool.connection() as connection:
-        connection.set_progress_handler(count, 1)
+    with store.database.engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.set_progress_handler(count, 1)
         try:
-            connection.execute(IN_FORCE, params).fetchall()
+            connection.exec_driver_sql(in_force_sql(micros(at))).fetchall()
         finally:
-            connection.set_progress_handler(None, 1)
+            driver.set_progress_handler(None, 1)
     return steps
 
 
-def test_the_cost_of_balances_does_not_grow_with_the_number_of_events(store: SQLiteStore) -> None:
+def test_the_cost_of_balances_does_not_grow_with_the_number_of_events(store: Store) -> None:
     # A quiet series whose only event is old, busy ones with many later events, some of them
     # still in the future: a query that walked events by time would pay for every one of them.
     mint = mint_from(Clock())
@@ -361,7 +385,7 @@ def test_the_cost_of_balances_does_not_grow_with_the_number_of_events(store: SQL
 
     def save(drafts: list[SeatEventDraft]) -> None:
         # Most through an import (one transaction, one fsync), the last two as posted.
-        loaded = MemoryStore()
+        loaded = open_store("memory")
         loaded.import_accounts(store.export_accounts())
         for sent in drafts[:-2]:
             loaded.save_seat_event("a1", sent, mint)
@@ -388,13 +412,14 @@ from emulator.domain.clock import Clock
 from emulator.domain.customers import Address, CustomerDraft
 from emulator.domain.ids import IdGenerator
 from emulator.domain.seat_event_query import micros
+from emulator.domain.customer_query import CustomerFilter, CustomerQuery, CustomerSortBy
+from emulator.domain.pages import PageRequest
 from emulator.domain.seat_events import Minted, SeatEventDraft
-from emulator.store.memory import MemoryStore
-from emulator.store.sqlite import SQLiteStore
+from emulator.rules import open_store
 
 clock = Clock()
 new_id = IdGenerator(clock.now)
-store = SQLiteStore(sys.argv[1], observe_id=new_id.observe)
+store = open_store("sqlite:" + sys.argv[1], observe_id=new_id.observe)
 n = 0
 while True:
     sent = SeatEventDraft(f"c{n % 3}", "admin", "2024-04-18", n, f"e{n % 7}")
@@ -428,3 +453,88 @@ def test_every_acknowledged_event_survives_a_kill_9(path: Path) -> None:
         for key, event_id in last_by_key.items():
             current = store.current_seat_event("a1", key)
             assert current is not None and current.id >= event_id  # or one sent after it
+
+
+# The tables as release 2 created them (schema version 2), before SQLAlchemy.
+RELEASE_2_SCHEMA = """
+CREATE TABLE seat_events (
+    account_id        TEXT    NOT NULL,
+    id                TEXT    NOT NULL,
+    customer_event_id TEXT    NOT NULL,
+    customer_alias    TEXT    NOT NULL,
+    seat_type         TEXT    NOT NULL,
+    event_timestamp   TEXT    NOT NULL,
+    event_time        INTEGER NOT NULL,
+    total             INTEGER NOT NULL,
+    created_at        INTEGER NOT NULL,
+    effective         INTEGER NOT NULL CHECK (effective IN (0, 1)),
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX seat_events_effective
+    ON seat_events (account_id, customer_event_id) WHERE effective = 1;
+CREATE INDEX seat_events_by_time ON seat_events (account_id, event_time, id) WHERE effective = 1;
+CREATE INDEX seat_events_by_series
+    ON seat_events (account_id, customer_alias, seat_type, event_time, id) WHERE effective = 1;
+CREATE TABLE seat_series (
+    account_id     TEXT    NOT NULL,
+    customer_alias TEXT    NOT NULL,
+    seat_type      TEXT    NOT NULL,
+    events         INTEGER NOT NULL CHECK (events > 0),
+    PRIMARY KEY (account_id, customer_alias, seat_type)
+) WITHOUT ROWID;
+CREATE TABLE seat_metrics (
+    account_id  TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    seat_type   TEXT    NOT NULL,
+    label       TEXT    NOT NULL,
+    description TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    created_by  TEXT,
+    PRIMARY KEY (account_id, id),
+    UNIQUE (account_id, seat_type)
+) WITHOUT ROWID;
+
+CREATE TABLE customers (
+    account_id  TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    legal_name  TEXT    NOT NULL,
+    label       TEXT,
+    emails      TEXT    NOT NULL,
+    parent_id   TEXT,
+    created_at  INTEGER NOT NULL,
+    archived_at INTEGER,
+    details     TEXT    NOT NULL,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
+CREATE INDEX customers_by_name ON customers (account_id, legal_name, id);
+CREATE INDEX customers_by_parent
+    ON customers (account_id, parent_id, id) WHERE parent_id IS NOT NULL;
+CREATE TABLE customer_aliases (
+    account_id  TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    customer_id TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    label       TEXT,
+    created_at  INTEGER NOT NULL,
+    deleted_at  INTEGER,
+    archived_at INTEGER,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX customer_aliases_live
+    ON customer_aliases (account_id, value) WHERE deleted_at IS NULL AND archived_at IS NULL;
+CREATE INDEX customer_aliases_of_customer
+    ON customer_aliases (account_id, customer_id, id)
+    WHERE deleted_at IS NULL AND archived_at IS NULL;
+CREATE TABLE idempotency_keys (
+    account_id  TEXT    NOT NULL,
+    key         TEXT    NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    alias_id    TEXT    NOT NULL,
+    customer_id TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    label       TEXT,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, key)
+) WITHOUT ROWID;
+"""

@@ -13,8 +13,8 @@ from emulator.domain.seat_events import SeatEvent
 from emulator.http.auth import Authenticator
 from emulator.http.context import body, services
 from emulator.http.errors import Problem, validation_error
+from emulator.rules import Store
 from emulator.schemas.charges import SeatChargeRequest, dump_seat_charge
-from emulator.store.protocol import Store
 
 PAGE_SIZE = 100
 

@@ -1,0 +1,54 @@
+"""Whole accounts: export, import (a replay in id order) and reset (BEHAVIOUR.md §9)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from emulator.domain.state import AccountState
+from emulator.rules import seat_events
+from emulator.store import accounts as account_rows
+from emulator.store import customers as customer_rows
+from emulator.store import seat_events as event_rows
+from emulator.store import seat_metrics as metric_rows
+from emulator.store.database import Transaction
+
+
+def export(transaction: Transaction, account_id: str | None) -> list[AccountState]:
+    """Every account's data (or one account's), each table in id order."""
+    held = account_rows.account_ids(transaction)
+    wanted = [account_id] if account_id else held
+    return [_state(transaction, key) for key in wanted if key in held]
+
+
+def _state(transaction: Transaction, account_id: str) -> AccountState:
+    return AccountState(
+        account_id,
+        tuple(event_rows.all_versions(transaction, account_id)),
+        tuple(metric_rows.all_metrics(transaction, account_id)),
+        tuple(customer_rows.all_customers(transaction, account_id)),
+        tuple(customer_rows.all_aliases(transaction, account_id)),
+    )
+
+
+def replace_accounts(
+    transaction: Transaction, states: list[AccountState], account_id: str | None
+) -> None:
+    """Replace everything (or that one account) with `states`."""
+    account_rows.delete(transaction, account_id)
+    for state in states:
+        if account_id is None or state.account_id == account_id:
+            _load(transaction, state)
+
+
+def _load(transaction: Transaction, state: AccountState) -> None:
+    """Load one account's rows under the state's account, whatever its items say."""
+    account = state.account_id
+    seat_events.replay(
+        transaction, account, [replace(e, account_id=account) for e in state.seat_events]
+    )
+    metric_rows.insert(transaction, *(replace(m, account_id=account) for m in state.seat_metrics))
+    for customer in state.customers:
+        customer_rows.put(transaction, replace(customer, account_id=account))
+    customer_rows.insert_aliases(
+        transaction, [replace(a, account_id=account) for a in state.customer_aliases]
+    )

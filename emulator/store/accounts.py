@@ -1,0 +1,54 @@
+"""Rows across every table of an account: which accounts exist, counts, ids, deletion."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, bindparam, func, select, union
+
+from emulator.store.database import Transaction
+from emulator.store.statements import Prepared
+from emulator.store.tables import (
+    ACCOUNT_TABLES,
+    customer_aliases,
+    customers,
+    seat_events,
+    seat_metrics,
+)
+
+
+def account_ids(transaction: Transaction) -> list[str]:
+    """Every account that holds data, sorted."""
+    holders = (seat_events, seat_metrics, customers, customer_aliases)
+    query = union(*(select(table.c.account_id).distinct() for table in holders))
+    return sorted(transaction.scalars(query))
+
+
+def count(transaction: Transaction, table: Table, account_id: str | None) -> int:
+    """Rows of one table, in one account or in all."""
+    query = select(func.count()).select_from(table)
+    if account_id is not None:
+        query = query.where(table.c.account_id == account_id)
+    return int(transaction.scalar(query))
+
+
+def greatest_id(transaction: Transaction, account_id: str, tables: tuple[str, ...]) -> str | None:
+    """The greatest id the account has in `tables` (one index seek each)."""
+    found = [transaction.scalar(GREATEST[name], {"account_id": account_id}) for name in tables]
+    return max((i for i in found if i is not None), default=None)
+
+
+GREATEST = {
+    table.name: Prepared(
+        select(func.max(table.c.id)).where(table.c.account_id == bindparam("account_id"))
+    )
+    for table in ACCOUNT_TABLES
+    if "id" in table.c
+}
+
+
+def delete(transaction: Transaction, account_id: str | None) -> None:
+    """Every row of one account, or of all."""
+    for table in ACCOUNT_TABLES:
+        statement = table.delete()
+        if account_id is not None:
+            statement = statement.where(table.c.account_id == account_id)
+        transaction.run(statement)

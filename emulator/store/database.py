@@ -1,0 +1,234 @@
+"""Connections and transactions, for SQLite (in memory or a file) and PostgreSQL.
+
+Statements are SQLAlchemy Core expressions, compiled once per dialect and run on the driver's
+own cursor inside explicit transactions: SQLAlchemy's per-execution work would cost more than
+SQLite itself on the hot path. What differs between the engines (connection setup, how a write
+is serialised) lives in this module and schema.py. A write transaction is committed before the
+block ends, so an acknowledged write is durable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+from emulator.store.statements import Row, Statement, compiled
+
+BUSY_TIMEOUT_SECONDS = 10.0  # how long an SQLite writer waits for another process's transaction
+POOL_SIZE = 8
+ALL_ACCOUNTS = 0  # advisory lock taken shared by account writes, exclusively by whole resets
+
+
+class StoreError(Exception):
+    """The database cannot be used: missing, not writable, not ours, too new, closed."""
+
+
+class StoreUnavailableError(Exception):
+    """The database went away (or stayed locked past its timeout): answer 503, retry later."""
+
+
+class Transaction:
+    """One open transaction: runs statements and hands back rows by column name."""
+
+    def __init__(self, driver: Any, dialect: Any) -> None:
+        self._driver = driver
+        self.dialect = dialect
+
+    def run(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Any:
+        """Execute a statement; the driver's cursor (for rowcount)."""
+        sql, defaults = compiled(statement, self.dialect)
+        return self._driver.execute(sql, {**defaults, **params} if params else defaults)
+
+    def run_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute a statement once per row of parameters."""
+        if rows:
+            sql, defaults = compiled(statement, self.dialect)
+            self._driver.cursor().executemany(sql, [{**defaults, **row} for row in rows])
+
+    def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Every row a query returns."""
+        cursor = self.run(statement, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def first(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Row | None:
+        """The first row a query returns, or None."""
+        cursor = self.run(statement, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip((column[0] for column in cursor.description), row, strict=True))
+
+    def scalar(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        row = self.run(statement, params).fetchone()
+        return None if row is None else row[0]
+
+    def scalars(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The first column of every row."""
+        return [row[0] for row in self.run(statement, params).fetchall()]
+
+
+class Database:
+    """One engine, its pool, and the transactions the rules run in."""
+
+    def __init__(self, url: str | URL, *, kind: str, shared: bool) -> None:
+        self.url = make_url(url)
+        self.kind = kind  # memory, sqlite or postgresql: what health reports
+        self.dialect_name = self.url.get_backend_name()
+        self.shared = shared  # whether other processes may write to the same data
+        self.engine = _engine(self.url)
+        self.dialect = self.engine.dialect
+        in_memory = self.dialect_name == "sqlite" and self.url.database in (None, "")
+        # SQLite has one writer at a time: threads queue here rather than in its busy handler.
+        # An in-memory database is one connection: one thread at a time uses it at all.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.dialect_name == "sqlite" and not in_memory else nullcontext()
+        )
+        self._memory_lock: AbstractContextManager[Any] = (
+            threading.RLock() if in_memory else nullcontext()
+        )
+        self._closed = False
+        # The in-memory database lives in its one connection, held for the store's lifetime.
+        self._memory_driver = self.engine.raw_connection().driver_connection if in_memory else None
+
+    @contextmanager
+    def write(self, account_id: str | None) -> Iterator[Transaction]:
+        """One write transaction, serialised with every other write to the same account (or,
+        without one, to any account), in this process and in all others."""
+        with self._memory_lock, self._write_lock, self._transaction(write=True) as transaction:
+            if self.dialect_name == "postgresql":
+                _lock_account(transaction, account_id)
+            yield transaction
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        """One read transaction: several queries over the same snapshot."""
+        with self._memory_lock, self._transaction(write=False) as transaction:
+            yield transaction
+
+    def dispose(self) -> None:
+        """Close every pooled connection; the database is not used afterwards."""
+        self._closed = True
+        self.engine.dispose()
+
+    def after_fork(self) -> None:
+        """A forked child opens connections of its own, never touching its parent's."""
+        self.engine.dispose(close=False)
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Transaction]:
+        if self._closed:
+            raise StoreError("the store is closed")
+        with self._driver() as driver:
+            sqlite = self.dialect_name == "sqlite"
+            with _translated():
+                if sqlite:
+                    driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Transaction(driver, self.dialect)
+            except BaseException:
+                driver.rollback() if not sqlite else _sqlite_rollback(driver)
+                raise
+            with _translated():
+                driver.commit() if not sqlite else driver.execute("COMMIT")
+
+    @contextmanager
+    def _driver(self) -> Iterator[Any]:
+        """A driver connection: the in-memory database's only one, or one lent by the pool."""
+        if self._memory_driver is not None:
+            yield self._memory_driver
+            return
+        with _translated():
+            pooled = self.engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()  # back to the pool
+
+
+def _sqlite_rollback(driver: Any) -> None:
+    if driver.in_transaction:
+        driver.execute("ROLLBACK")
+
+
+def _lock_account(transaction: Transaction, account_id: str | None) -> None:
+    """Writes to one account queue on its advisory lock; a write to every account (a reset,
+    an import) waits for all of them, and they for it."""
+    from sqlalchemy import func, select
+
+    if account_id is None:
+        transaction.run(select(func.pg_advisory_xact_lock(ALL_ACCOUNTS)))
+        return
+    both = select(
+        func.pg_advisory_xact_lock_shared(ALL_ACCOUNTS),
+        func.pg_advisory_xact_lock(lock_key(account_id)),
+    )
+    transaction.run(both)
+
+
+def lock_key(account_id: str) -> int:
+    """A stable signed 64-bit advisory lock key for an account (never ALL_ACCOUNTS)."""
+    digest = hashlib.blake2b(account_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True) or 1
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """A lost connection or a lock held too long becomes StoreUnavailableError."""
+    try:
+        yield
+    except exc.DBAPIError as error:
+        if isinstance(error, exc.OperationalError) or error.connection_invalidated:
+            raise StoreUnavailableError(_reason(error.orig)) from None
+        raise
+    except Exception as error:  # the driver's own errors, raised outside SQLAlchemy
+        if type(error).__name__ == "OperationalError":
+            raise StoreUnavailableError(_reason(error)) from None
+        raise
+
+
+def _reason(error: BaseException | None) -> str:
+    return str(error).strip().splitlines()[0] if error else "the database is unavailable"
+
+
+def _engine(url: URL) -> Engine:
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_size=POOL_SIZE, max_overflow=-1, pool_pre_ping=True)
+    if url.database in (None, ""):
+        engine = create_engine(
+            "sqlite://",
+            paramstyle="named",
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+    else:
+        engine = create_engine(
+            url,
+            paramstyle="named",
+            pool_size=POOL_SIZE,
+            max_overflow=-1,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
+        )
+    _sqlite_setup(engine, durable=url.database not in (None, ""))
+    return engine
+
+
+def _sqlite_setup(engine: Engine, *, durable: bool) -> None:
+    """Transactions are explicit (BEGIN IMMEDIATE for writes); a file is WAL, fully synced."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        if durable:
+            mode = dbapi_connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"SQLite refused WAL mode ({mode})")
+            dbapi_connection.execute("PRAGMA synchronous = FULL")

@@ -1,0 +1,173 @@
+"""Which databases are ours, how old they are, and bringing them up to this release's tables.
+
+SQLite keeps the schema version in its header (PRAGMA user_version), so a file can be judged
+before SQLite writes anything; PostgreSQL keeps it in a one-row table. Every version so far only
+added tables or columns: an upgrade creates the tables an older database lacks, then adds
+the columns of the tables it had.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
+
+from emulator.store.database import ALL_ACCOUNTS, Database, StoreError
+from emulator.store.tables import customers, metadata
+
+# 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name.
+SCHEMA_VERSION = 3
+
+# https://www.sqlite.org/fileformat.html#the_database_header
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+USER_VERSION_AT = 60  # big-endian 4 bytes: PRAGMA user_version
+
+_versions = MetaData()
+emulator_schema = Table("sequence_emulator_schema", _versions, Column("version", Integer))
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, before SQLite creates or writes anything, a path that is not for us."""
+    directory = path.parent
+    if path.is_dir():
+        raise StoreError(f"cannot open {path}: it is a directory, not a database file")
+    if not directory.is_dir():
+        raise StoreError(f"cannot open {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        # WAL keeps two files beside the database (-wal, -shm), so the directory must be writable.
+        raise StoreError(f"cannot open {path}: directory {directory} is not writable")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(f"cannot open {path}: the file is not readable and writable")
+    if path.is_file() and path.stat().st_size > 0:
+        _check_header(path)
+
+
+def _check_header(path: Path) -> None:
+    """The SQLite header, read as plain bytes: SQLite itself would leave -wal and -shm files."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(HEADER_SIZE)
+    except OSError as error:
+        raise StoreError(f"cannot open {path}: {error.strerror}") from None
+    if len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
+        raise StoreError(f"{path} is not a SQLite database")
+    version = int.from_bytes(header[USER_VERSION_AT : USER_VERSION_AT + 4], "big", signed=True)
+    check_version(str(path), version, foreign_tables=False)
+    version, tables = _version_and_tables_read_only(path)
+    check_version(str(path), version, foreign_tables=tables)
+
+
+def _version_and_tables_read_only(path: Path) -> tuple[int, bool]:
+    """The schema version (the header's may lag behind the WAL) and whether the file holds
+    any table, read without writing: the store's own connection would switch it to WAL."""
+    try:
+        probe = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open {path}: {error}") from None
+    try:
+        (version,) = probe.execute("PRAGMA user_version").fetchone()
+        (tables,) = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return int(version), bool(tables)
+    except sqlite3.OperationalError as error:
+        raise StoreError(f"cannot open {path}: {error}") from None
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path} is not a SQLite database ({error})") from None
+    finally:
+        probe.close()
+
+
+def check_version(where: str, version: int, *, foreign_tables: bool) -> None:
+    """Refuse a newer release's database, and one that holds tables but none of ours."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{where} was written by a newer release (schema version {version});"
+            f" this release reads up to {SCHEMA_VERSION}"
+        )
+    if version < 0 or (version == 0 and foreign_tables):
+        raise StoreError(f"{where} holds a database, but not a sequence-emulator store")
+
+
+def prepare(database: Database, where: str) -> None:
+    """Create the tables in an empty database, or bring an older one up to SCHEMA_VERSION."""
+    with _exclusive(database) as connection:
+        version = _read_version(connection)
+        check_version(where, version, foreign_tables=_has_tables(connection))
+        if version < SCHEMA_VERSION:
+            metadata.create_all(connection)
+            if 2 <= version < 3:
+                _add_folded_names(connection)
+            _write_version(connection, version)
+
+
+@contextmanager
+def _exclusive(database: Database) -> Iterator[Connection]:
+    """A transaction that holds every write lock: of two processes starting at once on an
+    empty database, one creates the tables while the other waits, then finds them."""
+    with database.engine.connect() as connection:
+        if database.dialect_name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite itself never begins
+            try:
+                yield connection
+                connection.exec_driver_sql("COMMIT")
+            finally:
+                if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+                    connection.exec_driver_sql("ROLLBACK")
+            return
+        with connection.begin():
+            lock = select(func.pg_advisory_xact_lock(ALL_ACCOUNTS))
+            connection.execute(lock)
+            yield connection
+
+
+def _add_folded_names(connection: Connection) -> None:
+    """Version 3 filters customers by their case-folded legal name, kept in a column."""
+    connection.execute(
+        text("ALTER TABLE customers ADD COLUMN folded_name TEXT NOT NULL DEFAULT ''")
+    )
+    rows = connection.execute(
+        select(customers.c.account_id, customers.c.id, customers.c.legal_name)
+    )
+    for account_id, customer_id, name in list(rows):
+        connection.execute(
+            update(customers)
+            .where(customers.c.account_id == account_id, customers.c.id == customer_id)
+            .values(folded_name=name.casefold())
+        )
+
+
+def _has_tables(connection: Connection) -> bool:
+    return bool(inspect(connection).get_table_names())
+
+
+def _read_version(connection: Connection) -> int:
+    if connection.dialect.name == "sqlite":
+        return int(connection.exec_driver_sql("PRAGMA user_version").scalar_one())
+    if not inspect(connection).has_table(emulator_schema.name):
+        return 0
+    return int(connection.execute(select(emulator_schema.c.version)).scalar_one())
+
+
+def _write_version(connection: Connection, old: int) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    elif old == 0:
+        _versions.create_all(connection)
+        connection.execute(emulator_schema.insert().values(version=SCHEMA_VERSION))
+    else:
+        connection.execute(emulator_schema.update().values(version=SCHEMA_VERSION))

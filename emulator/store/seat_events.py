@@ -1,0 +1,214 @@
+"""Seat event rows: versions, the one effective version per customerEventId, and the series
+index that balances read. Storage only: which version counts is decided in emulator.rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    select,
+    update,
+)
+
+from emulator.domain.pages import Page, PageRequest
+from emulator.domain.seat_event_query import SeatEventFilter, SeatEventKey, SortBy, micros
+from emulator.domain.seat_events import VOID_ALIAS, SeatEvent
+from emulator.store.database import Transaction
+from emulator.store.listing import Listing
+from emulator.store.rows import EVENTS
+from emulator.store.statements import Prepared
+from emulator.store.tables import seat_events as events
+from emulator.store.tables import seat_series as series
+
+SELECT_EVENTS = select(*EVENTS.columns)
+# A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
+# spells out the index's own condition (effective = 1).
+ONE = literal_column("1")
+IN_ACCOUNT = events.c.account_id == bindparam("account_id")
+SERIES = and_(
+    series.c.account_id == bindparam("account_id"),
+    series.c.customer_alias == bindparam("customer_alias"),
+    series.c.seat_type == bindparam("seat_type"),
+)
+VERSION = Prepared(SELECT_EVENTS.where(IN_ACCOUNT, events.c.id == bindparam("id")))
+EFFECTIVE = Prepared(
+    SELECT_EVENTS.where(
+        IN_ACCOUNT,
+        events.c.customer_event_id == bindparam("customer_event_id"),
+        events.c.effective == ONE,
+    )
+)
+INSERT = Prepared(events.insert())
+RETIRE = Prepared(
+    update(events).where(IN_ACCOUNT, events.c.id == bindparam("id")).values(effective=0)
+)
+COUNT_UP = Prepared(update(series).where(SERIES).values(events=series.c.events + 1))
+COUNT_DOWN = Prepared(update(series).where(SERIES).values(events=series.c.events - 1))
+FORGET_SERIES = Prepared(series.delete().where(SERIES, series.c.events == 1))
+NEW_SERIES = Prepared(series.insert())
+EFFECTIVE_COUNT = Prepared(
+    select(func.coalesce(func.sum(series.c.events), 0)).where(
+        series.c.account_id == bindparam("account_id")
+    )
+)
+
+
+def version(transaction: Transaction, account_id: str, event_id: str) -> SeatEvent | None:
+    """One stored version by id."""
+    row = transaction.first(VERSION, {"account_id": account_id, "id": event_id})
+    return None if row is None else EVENTS.load(row)
+
+
+def effective(
+    transaction: Transaction, account_id: str, customer_event_id: str
+) -> SeatEvent | None:
+    """The effective version of one customerEventId."""
+    key = {"account_id": account_id, "customer_event_id": customer_event_id}
+    row = transaction.first(EFFECTIVE, key)
+    return None if row is None else EVENTS.load(row)
+
+
+def insert_effective(transaction: Transaction, event: SeatEvent) -> None:
+    """Store a new effective version, and count it in its series."""
+    transaction.run(INSERT, EVENTS.values(event) | {"effective": 1})
+    key = _series_key(event)
+    if transaction.run(COUNT_UP, key).rowcount == 0:
+        transaction.run(NEW_SERIES, key | {"events": 1})
+
+
+def retire(transaction: Transaction, event: SeatEvent) -> None:
+    """A superseded version stops counting: out of its series, still retrievable by id."""
+    transaction.run(RETIRE, {"account_id": event.account_id, "id": event.id})
+    key = _series_key(event)
+    if transaction.run(FORGET_SERIES, key).rowcount == 0:
+        transaction.run(COUNT_DOWN, key)
+
+
+def insert_versions(
+    transaction: Transaction, versions: Sequence[SeatEvent], effective_ids: set[str]
+) -> None:
+    """Store versions as they are, and count the effective ones in their series."""
+    rows = [EVENTS.values(e) | {"effective": int(e.id in effective_ids)} for e in versions]
+    transaction.run_many(INSERT, rows)
+    counts: dict[tuple[str, str, str], int] = {}
+    for event in versions:
+        if event.id in effective_ids:
+            key = (event.account_id, event.customer_alias, event.seat_type)
+            counts[key] = counts.get(key, 0) + 1
+    transaction.run_many(
+        NEW_SERIES,
+        [
+            {"account_id": a, "customer_alias": c, "seat_type": s, "events": n}
+            for (a, c, s), n in counts.items()
+        ],
+    )
+
+
+def in_force_query() -> Select[Any]:
+    """Per series of the account (VOID excluded), its latest effective event at or before
+    :at; ties on the instant go to the greater id (the later received). One index seek per
+    series of the account, no scan of events."""
+    inner = events.alias("inner_events")
+    latest = (
+        select(inner.c.id)
+        .where(
+            inner.c.account_id == series.c.account_id,
+            inner.c.customer_alias == series.c.customer_alias,
+            inner.c.seat_type == series.c.seat_type,
+            inner.c.effective == ONE,
+            inner.c.event_time <= bindparam("at"),
+        )
+        .order_by(inner.c.event_time.desc(), inner.c.id.desc())
+        .limit(1)
+        .correlate(series)
+        .scalar_subquery()
+    )
+    joined = series.join(
+        events, and_(events.c.account_id == series.c.account_id, events.c.id == latest)
+    )
+    return (
+        select(*EVENTS.columns)
+        .select_from(joined)
+        .where(series.c.account_id == bindparam("account_id"))
+        .where(series.c.customer_alias != VOID_ALIAS)
+        .order_by(series.c.customer_alias, series.c.seat_type)
+    )
+
+
+IN_FORCE = Prepared(in_force_query())
+SERIES_ALIASES = Prepared(
+    select(series.c.customer_alias).where(series.c.account_id == bindparam("account_id")).distinct()
+)
+
+
+def in_force(transaction: Transaction, account_id: str, at_micros: int) -> list[SeatEvent]:
+    """The event in force at `at` of every series of the account (VOID excluded)."""
+    rows = transaction.rows(IN_FORCE, {"account_id": account_id, "at": at_micros})
+    return [EVENTS.load(row) for row in rows]
+
+
+def series_aliases(transaction: Transaction, account_id: str) -> list[str]:
+    """Every alias that has effective events in the account."""
+    return transaction.scalars(SERIES_ALIASES, {"account_id": account_id})
+
+
+def effective_count(transaction: Transaction, account_id: str) -> int:
+    """The account's effective events, from the per-series counts (not a scan of events)."""
+    return int(transaction.scalar(EFFECTIVE_COUNT, {"account_id": account_id}))
+
+
+def page(
+    transaction: Transaction,
+    account_id: str,
+    wanted: SeatEventFilter,
+    aliases: frozenset[str] | None,
+    sort_by: SortBy,
+    request: PageRequest[SeatEventKey],
+) -> Page[SeatEvent]:
+    """One page of effective events passing `wanted`, with `aliases` (resolved from its
+    customerIds) in place of the customer filter."""
+    query = SELECT_EVENTS.where(*_conditions(account_id, wanted, aliases))
+    key = [events.c.id] if sort_by is SortBy.CREATED_AT else [events.c.event_time, events.c.id]
+    total = effective_count(transaction, account_id) if wanted.is_empty else None
+    return Listing(query, key).page(transaction, request, EVENTS.load, total)
+
+
+def all_versions(transaction: Transaction, account_id: str) -> list[SeatEvent]:
+    """Every version of the account, in id order."""
+    query = SELECT_EVENTS.where(events.c.account_id == account_id).order_by(events.c.id)
+    return [EVENTS.load(row) for row in transaction.rows(query)]
+
+
+def _conditions(
+    account_id: str, wanted: SeatEventFilter, aliases: frozenset[str] | None
+) -> Iterator[ColumnElement[bool]]:
+    yield events.c.account_id == account_id
+    yield events.c.effective == ONE
+    if wanted.customer_alias is not None:
+        yield events.c.customer_alias == wanted.customer_alias
+    if wanted.seat_types is not None:
+        yield events.c.seat_type.in_(sorted(wanted.seat_types))
+    if wanted.customer_event_id is not None:
+        yield events.c.customer_event_id == wanted.customer_event_id
+    if wanted.at_or_after is not None:
+        yield events.c.event_time >= micros(wanted.at_or_after)
+    if wanted.before is not None:
+        yield events.c.event_time < micros(wanted.before)
+    if aliases is not None:
+        yield events.c.customer_alias.in_(sorted(aliases)) if aliases else false()
+
+
+def _series_key(event: SeatEvent) -> dict[str, Any]:
+    return {
+        "account_id": event.account_id,
+        "customer_alias": event.customer_alias,
+        "seat_type": event.seat_type,
+    }

@@ -1,0 +1,43 @@
+"""SQLAlchemy Core statements, compiled once per dialect into the driver's own SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ClauseElement
+from sqlalchemy.engine import Dialect
+
+Row = Mapping[str, Any]  # one row by column name
+
+
+class Prepared:
+    """A statement whose text never changes (values come as bindparam()s, no IN lists):
+    compiled on first use by each dialect."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def compiled(self, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+        """The SQL text and the values bound in the expression, for `dialect`."""
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            done = self.statement.compile(dialect=dialect)
+            found = self._compiled[dialect.name] = (str(done), dict(done.params))
+        return found
+
+
+Statement = Prepared | ClauseElement
+
+
+def compiled(statement: Statement, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """SQL text in the driver's parameter style (named) and the values the expression binds."""
+    if isinstance(statement, Prepared):
+        return statement.compiled(dialect)
+    return _compile(statement, dialect)
+
+
+def _compile(statement: ClauseElement, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    done = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    return str(done), dict(done.params)

@@ -1,0 +1,191 @@
+"""The tables, once, for SQLite and PostgreSQL: one column list per table (SQLAlchemy Core).
+
+Instants are integer microseconds since the epoch (UTC), marked `instant` so rows.py converts
+them. Text compares byte-wise on both databases (PostgreSQL's "C" collation), as Python sorts
+it, so pages and cursors agree everywhere. Lists by createdAt read the primary key (UUIDv7 ids
+sort by creation); by eventTimestamp and balances, partial indexes over effective versions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+
+metadata = MetaData()
+
+TEXT = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+
+
+def _text(name: str, *, nullable: bool = False, key: bool = False) -> Column[Any]:
+    return Column(name, TEXT, nullable=nullable, primary_key=key)
+
+
+def _instant(name: str, *, nullable: bool = False) -> Column[Any]:
+    return Column(name, BigInteger, nullable=nullable, info={"instant": True})
+
+
+def _partial(condition: str) -> dict[str, Any]:
+    """The same WHERE for a partial index on both databases."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+EFFECTIVE = "effective = 1"
+LIVE = "deleted_at IS NULL AND archived_at IS NULL"
+
+seat_events = Table(
+    "seat_events",
+    metadata,
+    _text("account_id", key=True),
+    _text("id", key=True),
+    _text("customer_event_id"),
+    _text("customer_alias"),
+    _text("seat_type"),
+    _text("event_timestamp"),  # echoed exactly as sent
+    _instant("event_time"),
+    Column("total", Integer, nullable=False),
+    _instant("created_at"),
+    Column("effective", Integer, CheckConstraint("effective IN (0, 1)"), nullable=False),
+    sqlite_with_rowid=False,
+)
+Index(
+    "seat_events_effective",
+    seat_events.c.account_id,
+    seat_events.c.customer_event_id,
+    unique=True,
+    **_partial(EFFECTIVE),
+)
+Index(
+    "seat_events_by_time",
+    seat_events.c.account_id,
+    seat_events.c.event_time,
+    seat_events.c.id,
+    **_partial(EFFECTIVE),
+)
+Index(
+    "seat_events_by_series",
+    seat_events.c.account_id,
+    seat_events.c.customer_alias,
+    seat_events.c.seat_type,
+    seat_events.c.event_time,
+    seat_events.c.id,
+    **_partial(EFFECTIVE),
+)
+
+# One row per (alias, seat type) with effective versions, and how many: balances visit its rows.
+seat_series = Table(
+    "seat_series",
+    metadata,
+    _text("account_id", key=True),
+    _text("customer_alias", key=True),
+    _text("seat_type", key=True),
+    Column("events", Integer, CheckConstraint("events > 0"), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+seat_metrics = Table(
+    "seat_metrics",
+    metadata,
+    _text("account_id", key=True),
+    _text("id", key=True),
+    _text("seat_type"),
+    _text("label"),
+    _text("description", nullable=True),
+    _instant("created_at"),
+    _instant("updated_at"),
+    _text("created_by", nullable=True),
+    UniqueConstraint("account_id", "seat_type"),
+    sqlite_with_rowid=False,
+)
+
+# A customer's nested fields are JSON in `details`; what lists filter and sort on has its own
+# column (`emails`: folded_emails(), one per line; `folded_name`: the legal name case-folded).
+customers = Table(
+    "customers",
+    metadata,
+    _text("account_id", key=True),
+    _text("id", key=True),
+    _text("legal_name"),
+    _text("label", nullable=True),
+    _text("emails"),
+    _text("parent_id", nullable=True),
+    _instant("created_at"),
+    _instant("archived_at", nullable=True),
+    _text("details"),
+    _text("folded_name"),  # added in schema version 3
+    sqlite_with_rowid=False,
+)
+Index("customers_by_name", customers.c.account_id, customers.c.legal_name, customers.c.id)
+Index(
+    "customers_by_parent",
+    customers.c.account_id,
+    customers.c.parent_id,
+    customers.c.id,
+    **_partial("parent_id IS NOT NULL"),
+)
+
+# An alias is live while neither deleted_at nor archived_at is set; a value is unique among
+# the live aliases of an account.
+customer_aliases = Table(
+    "customer_aliases",
+    metadata,
+    _text("account_id", key=True),
+    _text("id", key=True),
+    _text("customer_id"),
+    _text("value"),
+    _text("label", nullable=True),
+    _instant("created_at"),
+    _instant("deleted_at", nullable=True),
+    _instant("archived_at", nullable=True),
+    sqlite_with_rowid=False,
+)
+Index(
+    "customer_aliases_live",
+    customer_aliases.c.account_id,
+    customer_aliases.c.value,
+    unique=True,
+    **_partial(LIVE),
+)
+Index(
+    "customer_aliases_of_customer",
+    customer_aliases.c.account_id,
+    customer_aliases.c.customer_id,
+    customer_aliases.c.id,
+    **_partial(LIVE),
+)
+
+# Per Idempotency-Key, the alias its first request created.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _text("account_id", key=True),
+    _text("key", key=True),
+    _instant("recorded_at"),
+    _text("alias_id"),
+    _text("customer_id"),
+    _text("value"),
+    _text("label", nullable=True),
+    _instant("created_at"),
+    sqlite_with_rowid=False,
+)
+
+ACCOUNT_TABLES = (
+    seat_events,
+    seat_series,
+    seat_metrics,
+    customers,
+    customer_aliases,
+    idempotency_keys,
+)
