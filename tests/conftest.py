@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from postgres import PostgresDatabases, PostgresServer, postgres_available
 from werkzeug.test import TestResponse
 
 from emulator.app import create_app
@@ -43,10 +45,59 @@ def basic(client_id: str = "key", secret: str = "secret") -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Every test that builds the default app runs on both stores."""
-    return "memory" if request.param == "memory" else f"sqlite:{tmp_path / 'emulator.db'}"
+STORE_KINDS = ["memory", "sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for this test process, removed at the end."""
+    reason = postgres_available()
+    if reason is not None:
+        pytest.fail(f"PostgreSQL tests cannot run: {reason}")
+    server = PostgresServer.start(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_server: PostgresServer) -> PostgresDatabases:
+    """Databases on the server, lent to one test at a time and emptied before each loan."""
+    return PostgresDatabases(postgres_server)
+
+
+NewStore = Callable[[str], str]
+
+
+@pytest.fixture
+def new_store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
+    """`--store` values of a kind, each naming an empty store of its own for this test."""
+    lent: list[str] = []
+    files = itertools.count()
+
+    def new(kind: str) -> str:
+        if kind == "memory":
+            return "memory"
+        if kind == "sqlite":
+            return f"sqlite:{tmp_path / f'emulator-{next(files)}.db'}"
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        lent.append(databases.borrow())
+        return lent[-1]
+
+    yield new
+    if lent:
+        request.getfixturevalue("postgres_databases").give_back(lent)
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Every test that builds the default app runs on every engine."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_spec(store_kind: str, new_store_spec: NewStore) -> str:
+    """An empty store of each kind: memory, an SQLite file, a PostgreSQL database."""
+    return new_store_spec(store_kind)
 
 
 @pytest.fixture

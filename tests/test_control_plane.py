@@ -73,11 +73,10 @@ def populated(client: FlaskClient, post_event: PostEvent) -> FlaskClient:
 
 
 def test_health_answers_without_credentials_with_its_fields(
-    client: FlaskClient, store_spec: str
+    client: FlaskClient, store_kind: str
 ) -> None:
     body = health(client)
-    kind = store_spec.split(":")[0]  # memory, or sqlite:PATH
-    assert (body["status"], body["version"], body["store"]) == ("ok", __version__, kind)
+    assert (body["status"], body["version"], body["store"]) == ("ok", __version__, store_kind)
     assert body["apiVersion"] == "2024-07-30" and isinstance(body["uptimeSeconds"], (int, float))
     assert body["counts"] == dict.fromkeys(COUNTS, 0)
     assert body["clock"]["frozen"] is False

@@ -1,22 +1,22 @@
-"""Every store: supersession applied atomically, accounts apart, reset, lists, balances, metrics.
+"""Every engine: supersession applied atomically, accounts apart, reset, lists, balances, metrics.
 
-The same tests run on the memory store and on the SQLite store; a property test replays random
-operations on both and asks them for the same pages, events and balances.
+The same tests run on SQLite in memory, an SQLite file and PostgreSQL; a property test replays
+random operations on SQLite and PostgreSQL and asks both for the same pages, events and balances.
 """
 
 from __future__ import annotations
 
 import itertools
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
+from conftest import STORE_KINDS, NewStore
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from postgres import PostgresDatabases
 
 from emulator.domain.clock import Clock
 from emulator.domain.customers import Address, CustomerDraft, implicit_customer_id
@@ -42,28 +42,13 @@ from emulator.rules import Store
 from emulator.rules import open_store as open_spec
 
 INSTANT = datetime(2024, 5, 1, tzinfo=timezone.utc)
-STORE_KINDS = ["memory", "sqlite"]
-
-
-def open_store(kind: str, directory: Path) -> Store:
-    return open_spec("memory" if kind == "memory" else f"sqlite:{directory / 'store.db'}")
-
-
-def close(store: Store) -> None:
-    store.close()
-
-
-@pytest.fixture(params=STORE_KINDS)
-def store_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
-def store(store_kind: str, tmp_path: Path) -> Iterator[Store]:
-    """A fresh, empty store of each kind (SQLite on a new file)."""
-    opened = open_store(store_kind, tmp_path)
-    yield opened
-    close(opened)
+def store(store_spec: str) -> Iterator[Store]:
+    """A fresh, empty store of each kind (SQLite on a new file, a new PostgreSQL database)."""
+    with open_spec(store_spec) as opened:
+        yield opened
 
 
 def mint_from(clock: Clock) -> Callable[[], Minted]:
@@ -199,8 +184,7 @@ def test_concurrent_versions_of_one_event_leave_exactly_one_effective(store: Sto
 
 
 def test_balances_of_many_events_are_the_latest_per_series(store: Store) -> None:
-    # The memory store's version of this test also proves that no event is scanned; the SQLite
-    # store's proof is its query plan (tests/test_store_sqlite.py).
+    # That no event is scanned is proven by the query plan (tests/test_store_sqlite.py).
     clock = Clock()
     clock.freeze(INSTANT)
     mint = mint_from(clock)
@@ -389,16 +373,15 @@ def fill(store: Store, mint: Callable[[], Minted]) -> None:
 
 
 @pytest.mark.parametrize("target_kind", STORE_KINDS)
-def test_an_export_imports_into_either_store_unchanged(
-    store: Store, target_kind: str, tmp_path: Path
+def test_an_export_imports_into_every_engine_unchanged(
+    store: Store, target_kind: str, new_store_spec: NewStore
 ) -> None:
     fill(store, mint_from(Clock()))
     exported = store.export_accounts()
     assert [state.account_id for state in exported] == ["a1", "a2"]
     assert [len(state.seat_events) for state in exported] == [3, 1]
     assert [e.id for e in exported[0].seat_events] == sorted(e.id for e in exported[0].seat_events)
-    (tmp_path / "target").mkdir()
-    target = open_store(target_kind, tmp_path / "target")
+    target = open_spec(new_store_spec(target_kind))
     try:
         target.save_seat_event("gone", draft(), mint_from(Clock()))
         target.import_accounts(exported)
@@ -410,7 +393,7 @@ def test_an_export_imports_into_either_store_unchanged(
         assert store.export_accounts("a2") == [exported[1]]
         assert store.export_accounts("nobody") == []
     finally:
-        close(target)
+        target.close()
 
 
 def test_an_import_for_one_account_replaces_only_that_account(store: Store) -> None:
@@ -577,13 +560,15 @@ def assert_alike(memory: Store, sqlite: Store, minted: int) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(operations=operations, wanted=st.lists(queries(), min_size=1, max_size=4))
-def test_both_stores_answer_alike_after_the_same_operations(
-    operations: list[tuple[str, SeatEventDraft]], wanted: list[SeatEventQuery]
+def test_sqlite_and_postgresql_answer_alike_after_the_same_operations(
+    postgres_databases: PostgresDatabases,
+    operations: list[tuple[str, SeatEventDraft]],
+    wanted: list[SeatEventQuery],
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        memory, sqlite = stores = [
-            with_customer(open_store(kind, Path(directory))) for kind in STORE_KINDS
-        ]
+    # One set of rules on two SQL dialects: orderings, filters and pages must not differ.
+    database = postgres_databases.borrow()
+    try:
+        memory, sqlite = stores = [with_customer(open_spec(s)) for s in ("memory", database)]
         try:
             mints = [counting_mint() for _ in stores]
             for account, sent in operations:
@@ -600,4 +585,6 @@ def test_both_stores_answer_alike_after_the_same_operations(
             assert_alike(memory, sqlite, len(operations))
         finally:
             for opened in stores:
-                close(opened)
+                opened.close()
+    finally:
+        postgres_databases.give_back([database])

@@ -10,10 +10,9 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-from test_store import STORE_KINDS, close, open_store
+from conftest import STORE_KINDS, NewStore
 
 from emulator.domain.customer_query import (
     AliasQuery,
@@ -37,18 +36,17 @@ from emulator.domain.ids import uuid7_from_parts
 from emulator.domain.pages import PageRequest
 from emulator.domain.seat_event_query import SeatEventFilter, SeatEventQuery, SortBy
 from emulator.domain.seat_events import Minted, SeatEventDraft
-from emulator.rules import Store
+from emulator.rules import Store, open_store
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 LONDON = Address("1 Road", "London", "N1 1AA", "GB")
 
 
-@pytest.fixture(params=STORE_KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh, empty store of each kind (SQLite on a new file)."""
-    opened = open_store(str(request.param), tmp_path)
-    yield opened
-    close(opened)
+@pytest.fixture
+def store(store_spec: str) -> Iterator[Store]:
+    """A fresh, empty store of each kind (SQLite on a new file, a new PostgreSQL database)."""
+    with open_store(store_spec) as opened:
+        yield opened
 
 
 def counting_mint(start: datetime = T0) -> Callable[[], Minted]:
@@ -353,13 +351,12 @@ def fill(store: Store) -> None:
 
 @pytest.mark.parametrize("target_kind", STORE_KINDS)
 def test_customers_and_aliases_export_and_import_unchanged(
-    store: Store, target_kind: str, tmp_path: Path
+    store: Store, target_kind: str, new_store_spec: NewStore
 ) -> None:
     fill(store)
     exported = store.export_accounts()
     assert [(len(s.customers), len(s.customer_aliases)) for s in exported] == [(2, 3), (1, 1)]
-    (tmp_path / "target").mkdir()
-    target = open_store(target_kind, tmp_path / "target")
+    target = open_store(new_store_spec(target_kind))
     try:
         target.import_accounts(exported)
         assert target.export_accounts() == exported
@@ -371,7 +368,7 @@ def test_customers_and_aliases_export_and_import_unchanged(
         target.import_accounts([], account_id="a1")
         assert [s.account_id for s in target.export_accounts()] == ["a2"]
     finally:
-        close(target)
+        target.close()
 
 
 def test_reset_forgets_customers_aliases_and_keys(store: Store) -> None:

@@ -31,7 +31,7 @@ from emulator.store.tables import seat_series as series
 SELECT_EVENTS = select(*EVENTS.columns)
 # A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
 # spells out the index's own condition (effective = 1).
-ONE = literal_column("1")
+ONE: ColumnElement[int] = literal_column("1")
 IN_ACCOUNT = events.c.account_id == bindparam("account_id")
 SERIES = and_(
     series.c.account_id == bindparam("account_id"),
