@@ -8,6 +8,7 @@ from emulator.api import product_blueprint
 from emulator.config import Settings
 from emulator.control import control_blueprint
 from emulator.domain.clock import Clock
+from emulator.domain.faults import FaultBook
 from emulator.domain.ids import IdGenerator
 from emulator.domain.journal import Journal
 from emulator.domain.rate_limits import RateLimiter
@@ -23,6 +24,7 @@ from emulator.http.pipeline import (
 )
 from emulator.http.validation import OpenApiValidator
 from emulator.rules import Store, open_store
+from emulator.rules.controls import SharedClock, SharedFaultBook, SharedJournal
 from emulator.seeding import read_state
 from emulator.services import Services
 from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, load_document
@@ -62,15 +64,23 @@ def create_app(
 
 
 def build_services(settings: Settings, store: Store | None, clock: Clock | None) -> Services:
-    """The parts behind the routes, seeded from settings.seed when given."""
-    clock = clock or Clock()
-    new_id = IdGenerator(clock.now)
+    """The parts behind the routes, seeded from settings.seed when given.
+
+    When other processes share the store (PostgreSQL, or --workers), the clock, the fault
+    rules and the journal live in it too, so a change through one process applies to all.
+    """
+    # Ids follow the clock, which may live in the store, which observes ids as they are minted.
+    generator = IdGenerator(lambda: services.clock.now())
+    store = store or open_store(settings.store, observe_id=generator.observe)
+    shared = settings.workers > 1 or store.kind == "postgresql"
+    journal = Journal(settings.journal_limit)
     services = Services(
         settings=settings,
-        store=store or open_store(settings.store, observe_id=new_id.observe),
-        clock=clock,
-        new_id=new_id,
-        journal=Journal(settings.journal_limit),
+        store=store,
+        clock=clock or (SharedClock(store.database) if shared else Clock()),
+        new_id=generator,
+        journal=SharedJournal(store.database, settings.journal_limit) if shared else journal,
+        faults=SharedFaultBook(store.database) if shared else FaultBook(),
         rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )
     if settings.seed is not None:

@@ -71,8 +71,8 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--seed", type=Path, help="start from a state file (env EMULATOR_SEED)")
     serve.add_argument(
         "--store",
-        metavar="memory|sqlite:PATH",
-        help="where data lives (default memory; env EMULATOR_STORE)",
+        metavar="memory|sqlite:PATH|postgresql://USER:PASS@HOST:PORT/DB",
+        help="where data lives (default memory: SQLite in memory; env EMULATOR_STORE)",
     )
     serve.add_argument(
         "--journal-limit",
@@ -92,7 +92,7 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
         "--workers",
         type=parse_positive,
         default=1,
-        help="worker processes (needs --store sqlite:PATH and the [workers] extra); default 1",
+        help="worker processes (needs a shared --store and the [workers] extra); default 1",
     )
     serve.add_argument("--log-level", type=str.upper, help="INFO (default), WARNING, DEBUG ...")
 
@@ -122,16 +122,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
         rate_limit=args.rate_limit,
         admin_token=args.admin_token,
         log_level=args.log_level,
+        workers=args.workers,
     )
 
 
-def serve(settings: Settings, workers: int = 1) -> int:
+def serve(settings: Settings) -> int:
     """Serve until interrupted or terminated: one process, or gunicorn with several."""
-    if workers > 1:
+    if settings.workers > 1:
         from emulator.workers import check_workers, serve_with_workers
 
-        check_workers(settings, workers)
-        return serve_with_workers(settings, workers, announce)
+        check_workers(settings, settings.workers)
+        return serve_with_workers(settings, settings.workers, announce)
 
     from emulator.app import create_app
     from emulator.server import EmulatorServer
@@ -220,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings = settings_from(args)
             _configure_logging(settings.log_level)
-            return serve(settings, args.workers)
+            return serve(settings)
         return COMMANDS[args.command](args)
     except (ConfigError, StoreError) as error:
         parser.error(str(error))

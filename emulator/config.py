@@ -43,6 +43,7 @@ class Settings:
     admin_token: str | None = None
     seed: Path | None = None
     store: str = "memory"
+    workers: int = 1  # processes serving the same store
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given settings changed; None means 'keep'."""

@@ -21,8 +21,8 @@ def check_workers(settings: Settings, workers: int) -> None:
     """Refuse what cannot work: several processes need a shared store, and gunicorn."""
     if workers > 1 and settings.store == "memory":
         raise ConfigError(
-            f"--workers {workers} needs --store sqlite:PATH: the memory store lives in one "
-            "process, so workers would not see each other's events"
+            f"--workers {workers} needs --store sqlite:PATH or postgresql://...: the memory "
+            "store lives in one process, so workers would not see each other's events"
         )
     if importlib.util.find_spec("gunicorn") is None:
         raise ConfigError("--workers needs gunicorn: pip install 'sequence-emulator[workers]'")

@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from emulator.store import StoreUnavailableError
+
 logger = logging.getLogger(__name__)
 
 _TYPES_BY_STATUS = {
@@ -19,6 +21,7 @@ _TYPES_BY_STATUS = {
     405: "MethodNotAllowed",
     413: "PayloadTooLarge",
     429: "RateLimited",
+    503: "ServiceUnavailable",
 }
 
 
@@ -107,6 +110,13 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def answer_http_exception(error: HTTPException) -> Response:
         return from_http_exception(error, request.method, request.path).response()
+
+    @app.errorhandler(StoreUnavailableError)
+    def answer_unavailable(error: StoreUnavailableError) -> Response:
+        logger.warning("the database is unavailable: %s", error)
+        message = "The emulator's database is unavailable; try again shortly"
+        headers = {"Retry-After": "1"}
+        return ApiError(503, "ServiceUnavailable", message, headers=headers).response()
 
     @app.errorhandler(ConnectionDroppedError)
     def answer_nobody(error: ConnectionDroppedError) -> Response:

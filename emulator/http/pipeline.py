@@ -158,7 +158,8 @@ def install_response_hooks(
     def finish(response: Response) -> Response:
         req = current_request()
         validator = validators.get((req.blueprint or "").split(".")[0])
-        if validator is not None and "fault" not in g:
+        # A 5xx speaks for the emulator (a fault, a database gone), not for the API's document.
+        if validator is not None and "fault" not in g and response.status_code < 500:
             response = conformant(validator, response)
         response.headers["Sequence-Version"] = API_VERSION
         elapsed_ms = _elapsed_ms()

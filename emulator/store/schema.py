@@ -30,7 +30,8 @@ from sqlalchemy import (
 from emulator.store.database import ALL_ACCOUNTS, Database, StoreError
 from emulator.store.tables import customers, metadata
 
-# 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name.
+# 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name, and the
+# clock, fault rules and journal of a shared sandbox.
 SCHEMA_VERSION = 3
 
 # https://www.sqlite.org/fileformat.html#the_database_header

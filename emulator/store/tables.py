@@ -14,8 +14,10 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -179,6 +181,48 @@ idempotency_keys = Table(
     _text("label", nullable=True),
     _instant("created_at"),
     sqlite_with_rowid=False,
+)
+
+# The test controls of a sandbox that several processes share (BEHAVIOUR.md §14): one clock
+# row, the fault rules (JSON, with their counts apart), and the request journal.
+emulator_clock = Table(
+    "emulator_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _instant("frozen_at", nullable=True),
+    Column("offset_us", BigInteger, nullable=False),
+)
+
+fault_rules = Table(
+    "fault_rules",
+    metadata,
+    _text("id", key=True),
+    _text("rule"),
+    Column("remaining", Integer, nullable=True),
+    Column("fired", Integer, nullable=False),
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column(
+        "sequence",
+        BigInteger().with_variant(Integer, "sqlite"),  # SQLite numbers only INTEGER keys
+        primary_key=True,
+        autoincrement=True,
+    ),
+    _instant("time"),
+    _text("method"),
+    _text("path"),
+    _text("query"),  # JSON
+    _text("headers"),  # JSON
+    Column("body", LargeBinary, nullable=False),
+    Column("body_truncated", Integer, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response_body", LargeBinary, nullable=False),
+    Column("response_truncated", Integer, nullable=False),
+    _text("account_id", nullable=True),
+    Column("duration_ms", Float, nullable=False),
 )
 
 ACCOUNT_TABLES = (

@@ -1,0 +1,100 @@
+"""Rows of a shared sandbox's test controls: the clock, the fault rules, the journal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+
+from emulator.store.database import Transaction
+from emulator.store.statements import Prepared, Row
+from emulator.store.tables import emulator_clock, fault_rules, journal
+
+CLOCK = Prepared(select(emulator_clock.c.frozen_at, emulator_clock.c.offset_us))
+CLEAR_CLOCK = Prepared(emulator_clock.delete())
+SET_CLOCK = Prepared(emulator_clock.insert())
+RULES = Prepared(select(fault_rules).order_by(fault_rules.c.id))
+RULE_COUNT = Prepared(select(func.count()).select_from(fault_rules))
+INSERT_RULE = Prepared(fault_rules.insert())
+DELETE_RULE = Prepared(fault_rules.delete().where(fault_rules.c.id == bindparam("rule_id")))
+CLEAR_RULES = Prepared(fault_rules.delete())
+FIRE_RULE = Prepared(
+    update(fault_rules)
+    .where(fault_rules.c.id == bindparam("rule_id"))
+    .values(remaining=bindparam("new_remaining"), fired=fault_rules.c.fired + 1)
+)
+INSERT_ENTRY = Prepared(  # the database numbers the entry
+    journal.insert().values({c.name: bindparam(c.name) for c in journal.c if not c.primary_key})
+)
+ENTRIES = Prepared(select(journal).order_by(journal.c.sequence))
+ENTRY_COUNT = Prepared(select(func.count()).select_from(journal))
+NEWEST = Prepared(select(func.max(journal.c.sequence)))
+TRIM = Prepared(journal.delete().where(journal.c.sequence <= bindparam("oldest_dropped")))
+CLEAR_JOURNAL = Prepared(journal.delete())
+
+
+def clock_state(transaction: Transaction) -> tuple[int | None, int]:
+    """The frozen instant (microseconds) if any, and the offset from system time."""
+    row = transaction.first(CLOCK)
+    return (None, 0) if row is None else (row["frozen_at"], row["offset_us"])
+
+
+def set_clock(transaction: Transaction, frozen_at: int | None, offset_us: int) -> None:
+    """Replace the clock's state."""
+    transaction.run(CLEAR_CLOCK)
+    transaction.run(SET_CLOCK, {"id": 1, "frozen_at": frozen_at, "offset_us": offset_us})
+
+
+def rules(transaction: Transaction) -> list[Row]:
+    """Every fault rule row, in id order (ids increase as rules are added)."""
+    return transaction.rows(RULES)
+
+
+def rule_count(transaction: Transaction) -> int:
+    """How many fault rules there are."""
+    return int(transaction.scalar(RULE_COUNT))
+
+
+def add_rule(transaction: Transaction, row: Mapping[str, Any]) -> None:
+    """Store a new rule."""
+    transaction.run(INSERT_RULE, row)
+
+
+def delete_rule(transaction: Transaction, rule_id: str) -> int:
+    """Remove one rule; how many rows went."""
+    return int(transaction.run(DELETE_RULE, {"rule_id": rule_id}).rowcount)
+
+
+def clear_rules(transaction: Transaction) -> None:
+    """Remove every rule."""
+    transaction.run(CLEAR_RULES)
+
+
+def fire_rule(transaction: Transaction, rule_id: str, remaining: int | None) -> None:
+    """Count one firing of a rule."""
+    transaction.run(FIRE_RULE, {"rule_id": rule_id, "new_remaining": remaining})
+
+
+def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> None:
+    """Store a journal entry, forgetting the oldest beyond `keep` now and then."""
+    sequence = getattr(transaction.run(INSERT_ENTRY, row), "lastrowid", None)  # SQLite's
+    newest = sequence or transaction.scalar(NEWEST)
+    if newest is not None and newest % 64 == 0:  # trimming in batches keeps inserts cheap
+        transaction.run(TRIM, {"oldest_dropped": newest - keep})
+
+
+def entries(transaction: Transaction, keep: int) -> list[Row]:
+    """The newest `keep` entries, oldest first."""
+    found = transaction.rows(ENTRIES)
+    return found[-keep:] if keep else []
+
+
+def entry_count(transaction: Transaction, keep: int) -> int:
+    """How many entries are kept (at most `keep`)."""
+    return min(int(transaction.scalar(ENTRY_COUNT)), keep)
+
+
+def clear_journal(transaction: Transaction) -> None:
+    """Forget every entry."""
+    transaction.run(CLEAR_JOURNAL)
