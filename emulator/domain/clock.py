@@ -44,6 +44,13 @@ class Clock:
             else:
                 self._offset += by
 
+    def pin(self) -> None:
+        """Read the clock's settings once for what follows in this thread (a request); an
+        in-process clock has nothing to read."""
+
+    def unpin(self) -> None:
+        """Read the settings afresh again."""
+
     def resume(self) -> None:
         """Return to the system's time."""
         with self._lock:

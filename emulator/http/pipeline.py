@@ -154,6 +154,11 @@ def install_response_hooks(
     @app.before_request
     def start_clock() -> None:
         g.started = time.perf_counter()
+        services.clock.pin()
+
+    @app.teardown_request
+    def release_clock(_: BaseException | None) -> None:
+        services.clock.unpin()
 
     @app.after_request
     def finish(response: Response) -> Response:

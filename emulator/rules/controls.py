@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
@@ -27,6 +28,15 @@ class SharedClock(Clock):
     def __init__(self, database: Database, source: Callable[[], datetime] = system_now) -> None:
         super().__init__(source)
         self._database = database
+        self._pinned = threading.local()
+
+    def pin(self) -> None:
+        """Read the shared settings once for the rest of this request."""
+        self._pinned.state = self._read()
+
+    def unpin(self) -> None:
+        """Read the shared settings afresh at every use again."""
+        self._pinned.state = None
 
     def now(self) -> datetime:
         """The shared clock's current time, timezone-aware in UTC."""
@@ -40,27 +50,39 @@ class SharedClock(Clock):
 
     def freeze(self, at: datetime) -> None:
         """Stop the clock at `at`, for every process."""
-        with self._database.write(CONTROLS) as transaction:
-            _, offset = rows.clock_state(transaction)
-            rows.set_clock(transaction, stored_instant(at), offset)
+        self._change(lambda frozen_at, offset: (stored_instant(at), offset))
 
     def advance(self, by: timedelta) -> None:
         """Move the clock forward (or back), frozen or running, for every process."""
-        with self._database.write(CONTROLS) as transaction:
-            frozen_at, offset = rows.clock_state(transaction)
-            step = by // timedelta(microseconds=1)
-            moved = None if frozen_at is None else frozen_at + step
-            rows.set_clock(transaction, moved, offset if frozen_at is not None else offset + step)
+        step = by // timedelta(microseconds=1)
+        self._change(
+            lambda frozen_at, offset: (
+                (None, offset + step) if frozen_at is None else (frozen_at + step, offset)
+            )
+        )
 
     def resume(self) -> None:
         """Return to the system's time, for every process."""
+        self._change(lambda frozen_at, offset: (None, 0))
+
+    def _change(self, how: Callable[[int | None, int], tuple[int | None, int]]) -> None:
         with self._database.write(CONTROLS) as transaction:
-            rows.set_clock(transaction, None, 0)
+            changed = how(*rows.clock_state(transaction))
+            rows.set_clock(transaction, *changed)
+        if getattr(self._pinned, "state", None) is not None:
+            self._pinned.state = _clock_of(*changed)
 
     def _state(self) -> tuple[datetime | None, timedelta]:
+        pinned = getattr(self._pinned, "state", None)
+        return pinned if pinned is not None else self._read()
+
+    def _read(self) -> tuple[datetime | None, timedelta]:
         with self._database.read() as transaction:
-            frozen_at, offset = rows.clock_state(transaction)
-        return instant(frozen_at), timedelta(microseconds=offset)
+            return _clock_of(*rows.clock_state(transaction))
+
+
+def _clock_of(frozen_at: int | None, offset: int) -> tuple[datetime | None, timedelta]:
+    return instant(frozen_at), timedelta(microseconds=offset)
 
 
 class SharedFaultBook(FaultBook):
@@ -155,7 +177,7 @@ class SharedJournal(Journal):
 
     def record(self, entry: JournalEntry) -> None:
         """Keep an entry, dropping the oldest beyond the limit."""
-        with self._database.write(CONTROLS) as transaction:
+        with self._database.append() as transaction:
             rows.add_entry(transaction, _entry_row(entry), self.limit)
 
     def entries(self, query: JournalQuery) -> list[JournalEntry]:

@@ -208,6 +208,7 @@ class Store:
         """Replace everything (or that one account) with `states`, replayed in id order."""
         with self.database.write(account_id) as c:
             accounts.replace_accounts(c, states, account_id)
+        self.database.refresh_statistics()
 
     def reset(self, account_id: str | None = None) -> None:
         """Forget everything, or one account."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, post_load
+from marshmallow import fields, post_load
 
 from emulator.domain.balances import BalanceFilter, CustomerSeatBalances
+from emulator.domain.timestamps import format_utc
 from emulator.schemas.base import LenientSchema
-from emulator.schemas.fields import CommaSeparated, Instant
+from emulator.schemas.fields import CommaSeparated
 
 
 class BalanceQuerySchema(LenientSchema):
@@ -24,33 +25,36 @@ class BalanceQuerySchema(LenientSchema):
         return BalanceFilter(**data)
 
 
-class SeatBalanceSchema(Schema):
-    """One seat type's balance."""
-
-    seat_type = fields.String(data_key="seatType")
-    total = fields.Integer()
-    change_time = Instant(data_key="changeTimestamp")
-
-
-class CustomerSeatBalancesSchema(Schema):
-    """A customer's balances, as Sequence's CustomerSeatBalances."""
-
-    id = fields.String()
-    account_id = fields.String(data_key="sequenceAccountId")
-    legal_name = fields.String(data_key="legalName")
-    aliases = fields.List(fields.String(), data_key="customerAliases")
-    total = fields.Integer()
-    change_time = Instant(data_key="changeTimestamp")
-    balances = fields.List(fields.Nested(SeatBalanceSchema))
-
-
 BALANCE_QUERY = BalanceQuerySchema()
-CUSTOMER_BALANCES = CustomerSeatBalancesSchema()
 
 
 def dump_balances(customers: list[CustomerSeatBalances]) -> dict[str, Any]:
-    """Every customer on one page: the endpoint takes no cursor."""
+    """Every customer on one page: the endpoint takes no cursor.
+
+    Written out by hand rather than by a marshmallow schema: one answer can hold thousands
+    of customers, and a schema's per-field dispatch cost half the request's time.
+    """
     return {
-        "items": CUSTOMER_BALANCES.dump(customers, many=True),
+        "items": [_customer(customer) for customer in customers],
         "pagination": {"after": None, "before": None, "totalResultSize": len(customers)},
+    }
+
+
+def _customer(customer: CustomerSeatBalances) -> dict[str, Any]:
+    """A customer's balances, as Sequence's CustomerSeatBalances."""
+    return {
+        "id": customer.id,
+        "sequenceAccountId": customer.account_id,
+        "legalName": customer.legal_name,
+        "customerAliases": list(customer.aliases),
+        "total": customer.total,
+        "changeTimestamp": format_utc(customer.change_time),
+        "balances": [
+            {
+                "seatType": balance.seat_type,
+                "total": balance.total,
+                "changeTimestamp": format_utc(balance.change_time),
+            }
+            for balance in customer.balances
+        ],
     }

@@ -25,11 +25,12 @@ FIRE_RULE = Prepared(
     .values(remaining=bindparam("new_remaining"), fired=fault_rules.c.fired + 1)
 )
 INSERT_ENTRY = Prepared(  # the database numbers the entry
-    journal.insert().values({c.name: bindparam(c.name) for c in journal.c if not c.primary_key})
+    journal.insert()
+    .values({c.name: bindparam(c.name) for c in journal.c if not c.primary_key})
+    .returning(journal.c.sequence)
 )
 ENTRIES = Prepared(select(journal).order_by(journal.c.sequence))
 ENTRY_COUNT = Prepared(select(func.count()).select_from(journal))
-NEWEST = Prepared(select(func.max(journal.c.sequence)))
 TRIM = Prepared(journal.delete().where(journal.c.sequence <= bindparam("oldest_dropped")))
 CLEAR_JOURNAL = Prepared(journal.delete())
 
@@ -78,9 +79,8 @@ def fire_rule(transaction: Transaction, rule_id: str, remaining: int | None) -> 
 
 def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> None:
     """Store a journal entry, forgetting the oldest beyond `keep` now and then."""
-    sequence = getattr(transaction.run(INSERT_ENTRY, row), "lastrowid", None)  # SQLite's
-    newest = sequence or transaction.scalar(NEWEST)
-    if newest is not None and newest % 64 == 0:  # trimming in batches keeps inserts cheap
+    newest = transaction.scalar(INSERT_ENTRY, row)
+    if newest % 64 == 0:  # trimming in batches keeps inserts cheap
         transaction.run(TRIM, {"oldest_dropped": newest - keep})
 
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, literal, select, update
+from sqlalchemy import ColumnElement, bindparam, false, literal, select, update
 
 from emulator.domain.customer_query import CustomerFilter, CustomerKey, CustomerSortBy
 from emulator.domain.customers import Customer, CustomerAlias, CustomerRef
@@ -14,43 +14,60 @@ from emulator.domain.pages import Page, PageRequest
 from emulator.store.database import Transaction
 from emulator.store.listing import Listing
 from emulator.store.rows import ALIASES, customer_of, customer_values, instant, stored_instant
-from emulator.store.statements import Prepared
+from emulator.store.statements import Prepared, by_id, replacement, replacing
 from emulator.store.tables import customer_aliases as aliases
 from emulator.store.tables import customers
 from emulator.store.tables import idempotency_keys as keys
 
+LIVE = (aliases.c.deleted_at.is_(None), aliases.c.archived_at.is_(None))
 SELECT_CUSTOMERS = select(*customers.columns)
 SELECT_ALIASES = select(*ALIASES.columns)
 INSERT_CUSTOMER = Prepared(customers.insert())
 INSERT_ALIAS = Prepared(aliases.insert())
 INSERT_KEY = Prepared(keys.insert())
+FIND_CUSTOMER = Prepared(SELECT_CUSTOMERS.where(by_id(customers)))
+REPLACE_CUSTOMER = replacing(customers)
+CHILDREN = Prepared(
+    SELECT_CUSTOMERS.where(
+        customers.c.account_id == bindparam("account_id"),
+        customers.c.parent_id == bindparam("parent_id"),
+    ).order_by(customers.c.id)
+)
+HAS_CUSTOMERS = Prepared(
+    select(customers.c.id).where(customers.c.account_id == bindparam("account_id")).limit(1)
+)
+LIVE_ALIAS = Prepared(SELECT_ALIASES.where(by_id(aliases), *LIVE))
+REPLACE_ALIAS = replacing(aliases)
+ALIASES_OF = Prepared(
+    SELECT_ALIASES.where(
+        aliases.c.account_id == bindparam("account_id"),
+        aliases.c.customer_id == bindparam("customer_id"),
+        *LIVE,
+    ).order_by(aliases.c.id)
+)
+HELD_KEY = Prepared(
+    select(keys).where(keys.c.account_id == bindparam("account_id"), keys.c.key == bindparam("key"))
+)
 IN_LIST_SIZE = 500  # values per IN (...): well under every database's parameter limit
-LIVE = (aliases.c.deleted_at.is_(None), aliases.c.archived_at.is_(None))
 
 
 def find(transaction: Transaction, account_id: str, customer_id: str) -> Customer | None:
     """One customer by id."""
-    query = SELECT_CUSTOMERS.where(_customer(account_id, customer_id))
-    row = transaction.first(query)
+    row = transaction.first(FIND_CUSTOMER, {"account_id": account_id, "id": customer_id})
     return None if row is None else customer_of(row)
 
 
 def put(transaction: Transaction, customer: Customer) -> None:
     """Insert a customer, or replace it whole."""
     values = customer_values(customer)
-    changed = transaction.run(
-        update(customers).where(_customer(customer.account_id, customer.id)).values(values)
-    )
-    if changed.rowcount == 0:
+    if transaction.run(REPLACE_CUSTOMER, replacement(values)).rowcount == 0:
         transaction.run(INSERT_CUSTOMER, values)
 
 
 def children(transaction: Transaction, account_id: str, parent_id: str) -> list[Customer]:
     """The customers whose parent is `parent_id`, in id order."""
-    query = SELECT_CUSTOMERS.where(
-        customers.c.account_id == account_id, customers.c.parent_id == parent_id
-    ).order_by(customers.c.id)
-    return [customer_of(row) for row in transaction.rows(query)]
+    key = {"account_id": account_id, "parent_id": parent_id}
+    return [customer_of(row) for row in transaction.rows(CHILDREN, key)]
 
 
 def page(
@@ -101,17 +118,13 @@ def insert_aliases(transaction: Transaction, new: Sequence[CustomerAlias]) -> No
 
 def live_alias(transaction: Transaction, account_id: str, alias_id: str) -> CustomerAlias | None:
     """One live alias by id."""
-    query = SELECT_ALIASES.where(
-        aliases.c.account_id == account_id, aliases.c.id == alias_id, *LIVE
-    )
-    row = transaction.first(query)
+    row = transaction.first(LIVE_ALIAS, {"account_id": account_id, "id": alias_id})
     return None if row is None else ALIASES.load(row)
 
 
 def put_alias(transaction: Transaction, alias: CustomerAlias) -> None:
     """Store an alias's new values."""
-    where = (aliases.c.account_id == alias.account_id, aliases.c.id == alias.id)
-    transaction.run(update(aliases).where(*where).values(ALIASES.values(alias)))
+    transaction.run(REPLACE_ALIAS, replacement(ALIASES.values(alias)))
 
 
 def archive_aliases(
@@ -124,10 +137,8 @@ def archive_aliases(
 
 def aliases_of(transaction: Transaction, account_id: str, customer_id: str) -> list[CustomerAlias]:
     """A customer's live aliases, oldest first."""
-    query = SELECT_ALIASES.where(
-        aliases.c.account_id == account_id, aliases.c.customer_id == customer_id, *LIVE
-    ).order_by(aliases.c.id)
-    return [ALIASES.load(row) for row in transaction.rows(query)]
+    key = {"account_id": account_id, "customer_id": customer_id}
+    return [ALIASES.load(row) for row in transaction.rows(ALIASES_OF, key)]
 
 
 def alias_page(
@@ -172,8 +183,7 @@ def owners(transaction: Transaction, account_id: str, values: Collection[str]) -
 
 def has_customers(transaction: Transaction, account_id: str) -> bool:
     """Whether the account has any customer."""
-    query = select(customers.c.id).where(customers.c.account_id == account_id).limit(1)
-    return transaction.first(query) is not None
+    return transaction.first(HAS_CUSTOMERS, {"account_id": account_id}) is not None
 
 
 def refs(transaction: Transaction, account_id: str, ids: Iterable[str]) -> dict[str, CustomerRef]:
@@ -200,8 +210,7 @@ def held_key(
     transaction: Transaction, account_id: str, key: str
 ) -> tuple[datetime, CustomerAlias] | None:
     """When a key was recorded, and the alias its first request created."""
-    query = select(keys).where(keys.c.account_id == account_id, keys.c.key == key)
-    row = transaction.first(query)
+    row = transaction.first(HELD_KEY, {"account_id": account_id, "key": key})
     if row is None:
         return None
     recorded = instant(row["recorded_at"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ClauseElement
+from sqlalchemy import ClauseElement, ColumnElement, Table, and_, bindparam, update
 from sqlalchemy.engine import Dialect
 
 Row = Mapping[str, Any]  # one row by column name
@@ -41,3 +41,24 @@ def compiled(statement: Statement, dialect: Dialect) -> tuple[str, dict[str, Any
 def _compile(statement: ClauseElement, dialect: Dialect) -> tuple[str, dict[str, Any]]:
     done = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     return str(done), dict(done.params)
+
+
+def by_id(table: Table) -> ColumnElement[bool]:
+    """One row of an account's table, by :account_id and :id."""
+    return and_(table.c.account_id == bindparam("account_id"), table.c.id == bindparam("id"))
+
+
+def replacing(table: Table) -> Prepared:
+    """An UPDATE that writes every column of one row, found by its account and id (the
+    values go by `replacement`)."""
+    found = and_(
+        table.c.account_id == bindparam("key_account_id"), table.c.id == bindparam("key_id")
+    )
+    every: dict[str, Any] = {c.name: bindparam(f"new_{c.name}") for c in table.columns}
+    return Prepared(update(table).where(found).values(every))
+
+
+def replacement(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of a `replacing` statement for a row's values."""
+    named = {f"new_{name}": value for name, value in values.items()}
+    return named | {"key_account_id": values["account_id"], "key_id": values["id"]}
