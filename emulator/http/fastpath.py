@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import fastjsonschema
-from openapi_core.util import forcebool
 from werkzeug.datastructures import Headers
 
 from emulator.domain.timestamps import is_timestamp
@@ -181,8 +180,16 @@ def _to_integer(text: str) -> int:
     return int(text)  # as openapi-core casts it
 
 
+_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
+_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
+
+
 def _to_boolean(text: str) -> bool:
-    return bool(forcebool(text))  # openapi-core's own reading of true/false/1/0/yes/no...
+    """openapi-core's own reading of true/false/1/0/yes/no... (distutils' strtobool)."""
+    lowered = text.lower()
+    if lowered in _TRUE or lowered in _FALSE:
+        return lowered in _TRUE
+    raise ValueError(f"invalid truth value {text!r}")
 
 
 def _compile_schema(document: dict[str, Any], schema: Any) -> Check:

@@ -1,27 +1,18 @@
-"""Request and response validation against the embedded OpenAPI document, with openapi-core."""
+"""Request and response validation against the embedded OpenAPI document: a compiled fast
+path in front of openapi-core, which is loaded in the background."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Request, Response
-from jsonschema.exceptions import ValidationError as SchemaError
-from openapi_core import Config, OpenAPI
-from openapi_core.contrib.werkzeug.responses import WerkzeugOpenAPIResponse
-from openapi_core.datatypes import RequestParameters
-from openapi_core.validation.request.exceptions import (
-    MissingRequiredParameter,
-    MissingRequiredRequestBody,
-    ParameterValidationError,
-    RequestBodyValidationError,
-)
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from emulator.domain.timestamps import is_timestamp
 from emulator.http.errors import Problem
 from emulator.http.fastpath import FastPath
+
+if TYPE_CHECKING:
+    from emulator.http.authority import Authority
 
 
 class RequestValidator(Protocol):
@@ -34,32 +25,15 @@ class RequestValidator(Protocol):
         ...
 
 
-@dataclass
-class _OpenApiRequest:
-    """The request as openapi-core reads it, with the body the emulator decided to validate."""
-
-    host_url: str
-    path: str
-    path_pattern: str
-    method: str
-    body: bytes | None
-    content_type: str
-    parameters: RequestParameters
-
-
 class OpenApiValidator:
     """openapi-core, the authority on what a valid request is, behind a compiled fast path."""
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.fast_path = FastPath(document)
-        config = Config(
-            # Timestamps follow the emulator's ISO 8601 rule (a bare date is allowed).
-            extra_format_validators={"date-time": is_timestamp},
-            # The embedded documents are proven valid by the test suite; checking them again
-            # in every create_app would cost ~70 ms per app.
-            spec_validator_cls=None,
-        )
-        self._openapi = OpenAPI.from_dict(document, config=config)
+        self._document = document
+        self._authority: Authority | None = None
+        self._loading = threading.Thread(target=self._load, name="openapi-core", daemon=True)
+        self._loading.start()
 
     def request_problems(
         self, request: Request, body: bytes | None, parsed: Any = None
@@ -84,72 +58,20 @@ class OpenApiValidator:
 
     def authority_problems(self, request: Request, body: bytes | None) -> list[Problem]:
         """What openapi-core finds, without the fast path (tests compare the two)."""
-        adapted = _adapt(request, body)
-        found = [p for error in self._openapi.iter_request_errors(adapted) for p in _explain(error)]
-        return _without_noise(found)
+        return self._ready().request_problems(request, body)
 
     def response_problems(self, request: Request, response: Response) -> list[Problem]:
         """Every way the response departs from the document."""
-        adapted = _adapt(request, None)  # only the operation matters here, not the body
-        errors = self._openapi.iter_response_errors(adapted, WerkzeugOpenAPIResponse(response))
-        return [p for error in errors for p in _explain(error, prefix="response")]
+        return self._ready().response_problems(request, response)
 
+    def _load(self) -> None:
+        from emulator.http.authority import Authority
 
-def _adapt(request: Request, body: bytes | None) -> _OpenApiRequest:
-    # HEAD is answered as GET, so it is validated as GET; path parameters are left for
-    # openapi-core to read from the path, under the document's own names.
-    method = "get" if request.method == "HEAD" else request.method.lower()
-    return _OpenApiRequest(
-        host_url=request.host_url,
-        path=request.path,
-        path_pattern=request.path,
-        method=method,
-        body=body,
-        content_type=request.content_type or "application/octet-stream",
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(request.args),
-            header=Headers(request.headers),
-            cookie=request.cookies,
-        ),
-    )
+        self._authority = Authority(self._document)
 
-
-def _explain(error: Exception, prefix: str = "body") -> Iterator[Problem]:
-    """Turn one openapi-core error into problems named by field."""
-    schema_errors: tuple[SchemaError, ...] = getattr(error.__cause__, "schema_errors", ())
-    if isinstance(error, ParameterValidationError):
-        field = f"{error.location}.{error.name}"
-        if schema_errors:
-            yield from (Problem(field, e.message) for e in schema_errors)
-        elif isinstance(error, MissingRequiredParameter):
-            yield Problem(field, f"'{error.name}' is a required {error.location} parameter")
-        else:
-            yield Problem(field, str(error.__cause__ or error))
-    elif isinstance(error, MissingRequiredRequestBody):
-        yield Problem("body", "Request body is required")
-    elif schema_errors:
-        yield from (Problem(_field(prefix, e), e.message) for e in schema_errors)
-    elif isinstance(error, RequestBodyValidationError):
-        yield Problem("body", str(error.__cause__ or error))
-    else:
-        yield Problem(prefix, str(error))
-
-
-def _field(prefix: str, error: SchemaError) -> str:
-    """`body.a.b`, naming the missing property itself for a `required` error."""
-    path = [str(part) for part in error.absolute_path]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [
-            name
-            for name in error.validator_value
-            if name not in error.instance and error.message.startswith(repr(name))
-        ]
-        path += missing[:1]
-    return ".".join([prefix, *path])
-
-
-def _without_noise(problems: list[Problem]) -> list[Problem]:
-    """Drop repeats, and openapi-core's 'not nullable' echo of a type error on the same field."""
-    typed = {p.field for p in problems if not p.message.endswith("for not nullable")}
-    unique = dict.fromkeys(problems)
-    return [p for p in unique if not (p.message.endswith("for not nullable") and p.field in typed)]
+    def _ready(self) -> Authority:
+        self._loading.join()
+        if self._authority is None:  # the background load failed: fail here, loudly
+            self._load()
+        assert self._authority is not None
+        return self._authority
