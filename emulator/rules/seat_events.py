@@ -9,7 +9,7 @@ from datetime import datetime
 from emulator.domain.customers import implicit_customer_id
 from emulator.domain.pages import Page
 from emulator.domain.seat_event_query import SeatEventQuery, customer_match, micros
-from emulator.domain.seat_events import Minted, SeatEvent, SeatEventDraft, supersede
+from emulator.domain.seat_events import SeatEvent, SeatEventDraft, supersede
 from emulator.rules.minting import Mint
 from emulator.store import customers as customer_rows
 from emulator.store import seat_events as rows
@@ -76,6 +76,3 @@ def replay(transaction: Transaction, account_id: str, versions: Sequence[SeatEve
     ordered = sorted(versions, key=lambda event: event.id)
     effective = {event.customer_event_id: event.id for event in ordered}
     rows.insert_versions(transaction, ordered, set(effective.values()))
-
-
-__all__ = ["Minted", "in_force", "listing", "replay", "save"]

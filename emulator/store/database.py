@@ -23,6 +23,7 @@ from emulator.store.statements import Row, Statement, compiled
 
 BUSY_TIMEOUT_SECONDS = 10.0  # how long an SQLite writer waits for another process's transaction
 POOL_SIZE = 8
+APPENDING = "_emulator_append"  # what an append locks where every write takes a lock
 ALL_ACCOUNTS = 0  # advisory lock taken shared by account writes, exclusively by whole resets
 LOST = {"OperationalError", "InterfaceError"}  # DB-API errors of a database out of reach
 
@@ -93,18 +94,22 @@ class Database:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if self.dialect_name == "sqlite" and not in_memory else nullcontext()
         )
-        self._memory_lock: AbstractContextManager[Any] = (
-            threading.RLock() if in_memory else nullcontext()
-        )
+        self._memory_lock = threading.Lock()
         self._closed = False
         # The in-memory database lives in its one connection, held for the store's lifetime.
-        self._memory_driver = self.engine.raw_connection().driver_connection if in_memory else None
+        self._memory_driver: Any = (
+            self.engine.raw_connection().driver_connection if in_memory else None
+        )
 
     @contextmanager
     def write(self, account_id: str | None) -> Iterator[Transaction]:
         """One write transaction, serialised with every other write to the same account (or,
         without one, to any account), in this process and in all others."""
-        with self._memory_lock, self._write_lock, self._transaction(write=True) as transaction:
+        if self._memory_driver is not None:
+            with self._in_memory("BEGIN IMMEDIATE") as transaction:
+                yield transaction
+            return
+        with self._write_lock, self._transaction(write=True) as transaction:
             if self.dialect_name == "postgresql":
                 _lock_account(transaction, account_id)
             yield transaction
@@ -117,7 +122,7 @@ class Database:
             with self._autocommit() as transaction:
                 yield transaction
             return
-        with self._memory_lock, self._write_lock, self._transaction(write=True) as transaction:
+        with self.write(APPENDING) as transaction:
             yield transaction
 
     @contextmanager
@@ -129,7 +134,11 @@ class Database:
             with self._autocommit() as transaction:
                 yield transaction
             return
-        with self._memory_lock, self._transaction(write=False) as transaction:
+        if self._memory_driver is not None:
+            with self._in_memory("BEGIN") as transaction:
+                yield transaction
+            return
+        with self._transaction(write=False) as transaction:
             yield transaction
 
     def refresh_statistics(self) -> None:
@@ -166,6 +175,21 @@ class Database:
             driver.commit() if not sqlite else driver.execute("COMMIT")
 
     @contextmanager
+    def _in_memory(self, begin: str) -> Iterator[Transaction]:
+        """A transaction on the in-memory database's one connection, one thread at a time."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        driver = self._memory_driver
+        with self._memory_lock:
+            driver.execute(begin)
+            try:
+                yield Transaction(driver, self.dialect)
+            except BaseException:
+                _sqlite_rollback(driver)
+                raise
+            driver.execute("COMMIT")
+
+    @contextmanager
     def _autocommit(self) -> Iterator[Transaction]:
         if self._closed:
             raise StoreError("the store is closed")
@@ -179,9 +203,6 @@ class Database:
     @contextmanager
     def _driver(self) -> Iterator[Any]:
         """A driver connection: the in-memory database's only one, or one lent by the pool."""
-        if self._memory_driver is not None:
-            yield self._memory_driver
-            return
         with _translated():
             pooled = self.engine.raw_connection()
         try:

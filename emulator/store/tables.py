@@ -24,11 +24,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects import postgresql
 
 metadata = MetaData()
 
-TEXT = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+TEXT = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 def _text(name: str, *, nullable: bool = False, key: bool = False) -> Column[Any]:
