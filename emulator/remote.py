@@ -45,7 +45,7 @@ def call(
 def _message(payload: bytes) -> str:
     try:
         error = json.loads(payload)["error"]
-        details = "; ".join(f"{d['field']}: {d['message']}" for d in error.get("details", []))
+        details = "; ".join(f"{d['key']}: {d['message']}" for d in error.get("errors", []))
         return f"{error['message']}" + (f" ({details})" if details else "")
     except (ValueError, KeyError, TypeError):
         return payload.decode("utf-8", errors="replace")[:500]

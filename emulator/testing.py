@@ -45,6 +45,19 @@ class HttpError(AssertionError):
         self.status = status
         self.body = body
 
+    @property
+    def error_type(self) -> str | None:
+        """Sequence's `error.type`: `validationError`, `NotFound`, ..."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return error.get("type") if isinstance(error, dict) else None
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Each refused field's `key` (as sent: `total`, `address.line1`) and its message."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        found = error.get("errors", []) if isinstance(error, dict) else []
+        return {problem["key"]: problem["message"] for problem in found}
+
 
 def http_call(
     url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None

@@ -58,14 +58,14 @@ def test_an_alias_is_created_for_a_customer(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"value": "new"}, "body.customerId"),
-        ({"customerId": "nobody", "value": "new"}, "body.customerId"),
-        ({"customerId": ACME, "value": "taken"}, "body.value"),
-        ({"customerId": ACME, "value": "VOID"}, "body.value"),
-        ({"customerId": ACME, "value": ""}, "body.value"),
-        ({"customerId": ACME, "value": "x" * 256}, "body.value"),
-        ({"customerId": ACME, "value": 7}, "body.value"),
-        ({"customerId": ACME}, "body.value"),
+        ({"value": "new"}, "customerId"),
+        ({"customerId": "nobody", "value": "new"}, "customerId"),
+        ({"customerId": ACME, "value": "taken"}, "value"),
+        ({"customerId": ACME, "value": "VOID"}, "value"),
+        ({"customerId": ACME, "value": ""}, "value"),
+        ({"customerId": ACME, "value": "x" * 256}, "value"),
+        ({"customerId": ACME, "value": 7}, "value"),
+        ({"customerId": ACME}, "value"),
     ],
 )
 def test_a_wrong_alias_is_a_400(client: FlaskClient, body: dict[str, Any], field: str) -> None:
@@ -78,15 +78,13 @@ def test_a_wrong_alias_is_a_400(client: FlaskClient, body: dict[str, Any], field
 def test_an_archived_customer_takes_no_new_alias(client: FlaskClient) -> None:
     acme = create(client)
     client.post(f"/customers/{acme['id']}/archive", headers=basic())
-    assert list(problems(post_alias(client, customerId=acme["id"], value="acme"))) == [
-        "body.customerId"
-    ]
+    assert list(problems(post_alias(client, customerId=acme["id"], value="acme"))) == ["customerId"]
 
 
 def test_a_customer_of_another_account_is_unknown(client: FlaskClient) -> None:
     theirs = create(client, client_id="other")
     assert list(problems(post_alias(client, customerId=theirs["id"], value="acme"))) == [
-        "body.customerId"
+        "customerId"
     ]
 
 
@@ -105,7 +103,7 @@ def test_a_repeated_idempotency_key_answers_the_original_response_once(
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.get_json() == first.get_json()
     assert len(get(client, f"/customers/{acme['id']}/aliases").get_json()["items"]) == 1
-    assert "body.value" in problems(
+    assert "value" in problems(
         post_alias(client, key="sync-43", customerId=acme["id"], value="acme")
     )
 
@@ -115,18 +113,14 @@ def test_a_key_is_new_again_after_24_hours(client: FlaskClient, clock: Clock) ->
     first = post_alias(client, key="k", customerId=acme["id"], value="acme").get_json()
     clock.advance(timedelta(hours=24))
 
-    assert "body.value" in problems(
-        post_alias(client, key="k", customerId=acme["id"], value="acme")
-    )
+    assert "value" in problems(post_alias(client, key="k", customerId=acme["id"], value="acme"))
     again = post_alias(client, key="k", customerId=acme["id"], value="acme-2")
     assert again.status_code == 201 and again.get_json()["id"] != first["id"]
 
 
 def test_a_refused_request_leaves_its_key_unused(client: FlaskClient) -> None:
     acme = create(client)
-    assert "body.value" in problems(
-        post_alias(client, key="k", customerId=acme["id"], value="VOID")
-    )
+    assert "value" in problems(post_alias(client, key="k", customerId=acme["id"], value="VOID"))
     assert post_alias(client, key="k", customerId=acme["id"], value="acme").status_code == 201
 
 
@@ -140,7 +134,7 @@ def test_keys_belong_to_one_account(client: FlaskClient) -> None:
 def test_a_key_longer_than_255_characters_is_refused(client: FlaskClient) -> None:
     acme = create(client)
     response = post_alias(client, key="k" * 256, customerId=acme["id"], value="acme")
-    assert "header.Idempotency-Key" in problems(response)
+    assert "Idempotency-Key" in problems(response)
 
 
 def test_the_list_is_live_aliases_newest_first_by_value_and_in_pages(client: FlaskClient) -> None:
@@ -159,7 +153,7 @@ def test_the_list_is_live_aliases_newest_first_by_value_and_in_pages(client: Fla
     assert [(a["value"], a["customerId"]) for a in second["items"]] == [("a", acme["id"])]
     assert second["pagination"]["totalResultSize"] == 2 and "after" not in second["pagination"]
     assert get(client, "/customer-aliases", value="b").get_json()["items"] == []
-    assert "query.after" in problems(get(client, "/customer-aliases", after="nope"))
+    assert "after" in problems(get(client, "/customer-aliases", after="nope"))
 
 
 def test_put_relabels_a_live_alias(client: FlaskClient) -> None:

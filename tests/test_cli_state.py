@@ -84,7 +84,7 @@ def test_a_refused_import_is_exit_1_naming_the_problem(
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"format": "sequence-emulator-state", "version": 1}))
     assert main(["import", str(bad), "--url", server.url]) == 1
-    assert "body.accounts" in capsys.readouterr().err
+    assert "accounts" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -88,12 +88,14 @@ def _load(name: str) -> Any:
     return schemathesis.openapi.from_dict(document, config=_config())
 
 
+VERSION_ERROR = "UnrecognisedApiVersion"
 product = _load("seat-api.yaml")
 control = _load("control-plane.yaml")
 
 
 def error_envelope(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
-    """Every 4xx is `{"error": {"type": str, "message": str, "details"?: [{field, message}]}}`."""
+    """Every 4xx is Sequence's ApiError: `{"error": {"type", "message", "errors": [{code, key,
+    message, errors}]}}`; the version error has exactly its documented `{type, message}`."""
     if not 400 <= response.status_code < 500:
         return
     try:
@@ -105,14 +107,17 @@ def error_envelope(ctx: Any, response: schemathesis.Response, case: schemathesis
     assert isinstance(body, dict) and set(body) == {"error"}, f"not the envelope: {body!r}"
     error = body["error"]
     assert isinstance(error, dict), f"error is not an object: {body!r}"
-    assert set(error) <= {"type", "message", "details"}, f"unexpected keys in error: {body!r}"
+    keys = {"type", "message"} | ({"errors"} if error.get("type") != VERSION_ERROR else set())
+    assert set(error) == keys, f"not the keys of Sequence's ApiError: {body!r}"
     assert isinstance(error.get("type"), str) and error["type"], f"error.type: {body!r}"
     assert isinstance(error.get("message"), str), f"error.message: {body!r}"
-    details = error.get("details", [])
-    assert isinstance(details, list), f"error.details is not a list: {body!r}"
-    for detail in details:
-        assert isinstance(detail, dict) and set(detail) == {"field", "message"}, f"{body!r}"
-        assert isinstance(detail["field"], str) and isinstance(detail["message"], str), f"{body!r}"
+    problems = error.get("errors", [])
+    assert isinstance(problems, list), f"error.errors is not a list: {body!r}"
+    for problem in problems:
+        assert isinstance(problem, dict), f"{body!r}"
+        assert set(problem) == {"code", "key", "message", "errors"}, f"{body!r}"
+        assert problem["code"] == "validationError" and problem["errors"] == [], f"{body!r}"
+        assert isinstance(problem["key"], str) and isinstance(problem["message"], str), body
 
 
 def listed_status_code(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:

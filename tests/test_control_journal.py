@@ -54,8 +54,8 @@ def test_a_400_records_its_validation_problems(client: FlaskClient) -> None:
     response = client.post("/seat-events", json={**SEQUENCE_EXAMPLE, "total": "3"}, headers=basic())
     [entry] = journal(client)
     assert entry["status"] == 400
-    assert entry["problems"] == response.get_json()["error"]["details"]
-    assert {p["field"] for p in entry["problems"]} == {"body.total"}
+    assert entry["problems"] == response.get_json()["error"]["errors"]
+    assert {p["key"] for p in entry["problems"]} == {"total"}
 
 
 def test_sequence_numbers_increase_even_across_a_clear(

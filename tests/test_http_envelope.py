@@ -121,8 +121,8 @@ def test_malformed_json_is_400_on_the_body(client: FlaskClient) -> None:
     headers = basic() | {"Content-Type": "application/json"}
     response = client.post("/seat-events", data='{"total": ', headers=headers)
     assert response.status_code == 400
-    [detail] = response.get_json()["error"]["details"]
-    assert detail["field"] == "body"
+    [detail] = response.get_json()["error"]["errors"]
+    assert detail["key"] == "body"
     assert detail["message"].startswith("Malformed JSON")
 
 
@@ -131,7 +131,7 @@ def test_a_body_that_is_not_json_is_400(client: FlaskClient, content_type: str) 
     headers = basic() | {"Content-Type": content_type}
     response = client.post("/seat-events", data="total=1", headers=headers)
     assert response.status_code == 400
-    assert response.get_json()["error"]["details"][0]["field"] == "header.Content-Type"
+    assert response.get_json()["error"]["errors"][0]["key"] == "Content-Type"
 
 
 def test_json_with_a_charset_is_json(client: FlaskClient) -> None:
@@ -143,18 +143,24 @@ def test_json_with_a_charset_is_json(client: FlaskClient) -> None:
 def test_an_empty_body_is_400(client: FlaskClient) -> None:
     response = client.post("/seat-events", headers=basic())
     assert response.status_code == 400
-    assert response.get_json()["error"]["details"] == [
-        {"field": "body", "message": "Request body is required"}
+    assert response.get_json()["error"]["errors"] == [
+        {
+            "code": "validationError",
+            "key": "body",
+            "message": "Request body is required",
+            "errors": [],
+        }
     ]
 
 
 def test_an_unknown_path_is_404_in_the_envelope(client: FlaskClient) -> None:
     response = client.get("/seat-event", headers=basic())
     assert response.status_code == 404
-    assert response.is_json
+    assert response.content_type == "application/json; charset=utf-8"
     assert response.get_json()["error"] == {
         "type": "NotFound",
         "message": "No such path: /seat-event",
+        "errors": [],
     }
 
 
@@ -176,7 +182,7 @@ def test_an_unexpected_exception_is_a_500_envelope_and_a_logged_traceback(
         response = app.test_client().get("/explode")
     assert response.status_code == 500
     assert response.get_json() == {
-        "error": {"type": "InternalError", "message": "Internal server error"}
+        "error": {"type": "InternalError", "message": "Internal server error", "errors": []}
     }
     assert "a bug" not in response.get_data(as_text=True)
     assert any(record.exc_info for record in caplog.records)

@@ -75,7 +75,7 @@ def assert_serves_the_sequence_example(server: ServedProcess) -> None:
     assert status == 201
     assert body["customerEventId"] == SEQUENCE_EXAMPLE["customerEventId"]
     status, body = server.request("POST", "/api/seat-events", {"total": "3"}, basic())
-    assert status == 400 and body["error"]["type"] == "ValidationError"
+    assert status == 400 and body["error"]["type"] == "validationError"
 
 
 def test_python_dash_m_emulator_serves(installed: Path, elsewhere: Path) -> None:

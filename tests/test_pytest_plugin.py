@@ -98,14 +98,18 @@ def test_journal(sequence_emulator):
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(sent)
     [entry] = sequence_emulator.requests(status="400")
-    assert entry["problems"][0]["field"].startswith("body.")
+    assert {p["key"] for p in entry["problems"]} >= {"total", "customerAlias"}
 
 def test_fault(sequence_emulator):
     sequence_emulator.add_fault(method="POST", path="/seat-events", status=503, count=1)
     with pytest.raises(HttpError) as failed:
         sequence_emulator.post_seat_event("acme", "admin", 1)
-    assert failed.value.status == 503
+    assert (failed.value.status, failed.value.error_type) == (503, "ServiceUnavailable")
     assert sequence_emulator.post_seat_event("acme", "admin", 1)["total"] == 1
+    with pytest.raises(HttpError) as refused:
+        sequence_emulator.post_seat_event("acme", "admin", -1, event_timestamp="soon")
+    assert refused.value.error_type == "validationError"
+    assert set(refused.value.problems) == {"total", "eventTimestamp"}
 
 def test_clock(sequence_emulator):
     sequence_emulator.freeze_clock("2024-04-01T00:00:00Z")

@@ -421,15 +421,17 @@ def test_the_error_schema_is_the_envelope_of_behaviour_section_3(project: Docume
     assert error["required"] == ["type", "message"]
     assert set(error["properties"]["type"]["enum"]) == {
         "UnrecognisedApiVersion",
-        "ValidationError",
+        "validationError",
         "Unauthorized",
         "NotFound",
         "MethodNotAllowed",  # a known path with another method: 405, with an Allow header
         "PayloadTooLarge",
         "RateLimited",
+        "ServiceUnavailable",  # a fault, or a database that went away
         "InternalError",
     }
-    assert error["properties"]["details"]["items"]["required"] == ["field", "message"]
+    problem = error["properties"]["errors"]["items"]
+    assert problem["required"] == ["code", "key", "message", "errors"]  # Sequence's ApiError
 
 
 # --- The document itself ------------------------------------------------------------------

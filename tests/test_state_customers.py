@@ -123,7 +123,7 @@ def test_a_state_with_broken_customers_is_refused(
 ) -> None:
     response = client.put("/_emulator/state", json=account_document(**fields))
     assert response.status_code == 400
-    assert message in str(response.get_json()["error"]["details"])
+    assert message in str(response.get_json()["error"]["errors"])
 
 
 SEED = f"""

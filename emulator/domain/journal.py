@@ -45,8 +45,8 @@ class JournalEntry:
         """The validation problems the request was answered with."""
         answer = self.response_json if self.status == 400 else None
         error = answer.get("error") if isinstance(answer, dict) else None
-        details = error.get("details") if isinstance(error, dict) else None
-        return list(details) if isinstance(details, list) else []
+        found = error.get("errors") if isinstance(error, dict) else None
+        return list(found) if isinstance(found, list) else []
 
 
 def decoded(data: bytes, cut: bool) -> Any:

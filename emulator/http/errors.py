@@ -14,8 +14,14 @@ from emulator.store import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
+VALIDATION_ERROR = "validationError"  # Sequence's ApiError type for a request it refused
+VALIDATION_MESSAGE = "Request data validation failed"
+JSON_UTF8 = "application/json; charset=utf-8"
+UNRECOGNISED_VERSION = "UnrecognisedApiVersion"  # documented with no `errors` list
+LOCATIONS = ("body.", "query.", "path.", "header.")
+
 _TYPES_BY_STATUS = {
-    400: "ValidationError",
+    400: VALIDATION_ERROR,
     401: "Unauthorized",
     404: "NotFound",
     405: "MethodNotAllowed",
@@ -32,9 +38,18 @@ class Problem:
     field: str
     message: str
 
-    def as_json(self) -> dict[str, str]:
-        """The problem as it appears in `error.details`."""
-        return {"field": self.field, "message": self.message}
+    @property
+    def key(self) -> str:
+        """The field as the client sent it: `total`, `address.line1`, `limit`, `Idempotency-Key`
+        (BEHAVIOUR.md §3); `body` for the body as a whole."""
+        for location in LOCATIONS:
+            if self.field.startswith(location):
+                return self.field.removeprefix(location)
+        return self.field
+
+    def as_json(self) -> dict[str, Any]:
+        """The problem as Sequence's ApiError lists it in `error.errors`."""
+        return {"code": VALIDATION_ERROR, "key": self.key, "message": self.message, "errors": []}
 
 
 class ApiError(Exception):
@@ -56,16 +71,18 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
-        """The envelope; `details` only where there are some, or on a validation error."""
+        """Sequence's ApiError: `errors` lists the problems (empty for all but validation
+        errors); the version error keeps exactly its documented body, with no list."""
         error: dict[str, Any] = {"type": self.error_type, "message": self.message}
-        if self.details or self.error_type == "ValidationError":
-            error["details"] = [problem.as_json() for problem in self.details]
+        if self.error_type != UNRECOGNISED_VERSION:
+            error["errors"] = [problem.as_json() for problem in self.details]
         return {"error": error}
 
     def response(self) -> Response:
-        """The Flask response that carries this error."""
+        """The Flask response that carries this error, as JSON in UTF-8 like Sequence's."""
         response = jsonify(self.body())
         response.status_code = self.status
+        response.content_type = JSON_UTF8
         response.headers.update(self.headers)
         return response
 
@@ -75,11 +92,8 @@ class ConnectionDroppedError(Exception):
 
 
 def validation_error(problems: Iterable[Problem]) -> ApiError:
-    """A 400 listing every problem found."""
-    details = tuple(problems)
-    in_body = all(problem.field.startswith("body") for problem in details)
-    message = "Request body is invalid" if in_body else "Request is invalid"
-    return ApiError(400, "ValidationError", message, details)
+    """A 400 listing every problem found, as Sequence's validationError."""
+    return ApiError(400, VALIDATION_ERROR, VALIDATION_MESSAGE, tuple(problems))
 
 
 def not_found(message: str) -> ApiError:

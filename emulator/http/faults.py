@@ -9,12 +9,12 @@ import time
 from flask import g, request
 
 from emulator.domain.faults import FaultAction
-from emulator.http.errors import ApiError, ConnectionDroppedError
+from emulator.http.errors import VALIDATION_ERROR, ApiError, ConnectionDroppedError
 
 FAULT_HEADER = "Emulator-Fault"
 
-_TYPES = {400: "ValidationError", 401: "Unauthorized", 403: "Unauthorized", 404: "NotFound"}
-_TYPES |= {413: "PayloadTooLarge", 429: "RateLimited"}
+_TYPES = {400: VALIDATION_ERROR, 401: "Unauthorized", 403: "Unauthorized", 404: "NotFound"}
+_TYPES |= {413: "PayloadTooLarge", 429: "RateLimited", 503: "ServiceUnavailable"}
 
 
 def carry_out(action: FaultAction, rule: str) -> None:
@@ -28,7 +28,7 @@ def carry_out(action: FaultAction, rule: str) -> None:
         g.fault = rule
         headers = {"Retry-After": str(action.retry_after)} if action.retry_after is not None else {}
         error_type = _TYPES.get(
-            action.status, "ValidationError" if action.status < 500 else "InternalError"
+            action.status, VALIDATION_ERROR if action.status < 500 else "InternalError"
         )
         message = f"Injected fault ({rule}): {action.status}"
         raise ApiError(action.status, error_type, message, headers=headers)

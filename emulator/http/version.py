@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.http.errors import ApiError
+from emulator.http.errors import UNRECOGNISED_VERSION, ApiError
 
 API_VERSION = "2024-07-30"
 SUPPORTED_VERSIONS = frozenset({API_VERSION})
@@ -16,4 +16,4 @@ UNRECOGNISED_MESSAGE = (
 def check_version(header: str | None) -> None:
     """Accept an absent or supported version; anything else is Sequence's 400."""
     if header is not None and header.strip() not in SUPPORTED_VERSIONS:
-        raise ApiError(400, "UnrecognisedApiVersion", UNRECOGNISED_MESSAGE)
+        raise ApiError(400, UNRECOGNISED_VERSION, UNRECOGNISED_MESSAGE)
