@@ -208,3 +208,28 @@ def test_one_access_line_per_request(client: FlaskClient, caplog: pytest.LogCapt
     lines = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
     assert len(lines) == 1
     assert '"POST /seat-events" 201' in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "key"),
+    [
+        ("/seat-events", '{"customerAlias": "\\ud800", "seatType": "a", "total": 1,'
+         ' "eventTimestamp": "2024-04-01"}', "customerAlias"),
+        ("/seat-events", '{"customerAlias": "a", "seatType": "x\\udfff", "total": 1,'
+         ' "eventTimestamp": "2024-04-01"}', "seatType"),
+        ("/customers", '{"legalName": "Acme", "taxStatus": "TAXED", "contacts": [],'
+         ' "address": {"line1": "\\udc00", "town": "t", "postcode": "p", "country": "GB"}}',
+         "address.line1"),
+        ("/customers", '{"legalName": "Acme", "taxStatus": "TAXED", "contacts": [],'
+         ' "address": {"line1": "1", "town": "t", "postcode": "p", "country": "GB"},'
+         ' "customerAliases": ["ok", "\\ud83d"]}', "customerAliases.1"),
+    ],
+)  # fmt: skip
+def test_a_lone_surrogate_is_a_400_on_its_field_and_nothing_is_stored(
+    client: FlaskClient, path: str, body: str, key: str
+) -> None:
+    headers = {**basic(), "Content-Type": "application/json"}
+    response = client.post(path, data=body, headers=headers)
+    assert response.status_code == 400
+    assert key in {problem["key"] for problem in response.get_json()["error"]["errors"]}
+    assert client.get(path, headers=basic()).get_json()["items"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
@@ -47,6 +47,7 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         check_size()
         json_body, raw = read_json_body()
         problems = validator.request_problems(req, raw, json_body)
+        problems += unseen(list(unencodable(json_body, "body")), problems)
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
         g.body, body_problems = load(loaders.body, json_body, "body")
         g.query, query_problems = load(loaders.query, req.args.to_dict(), "query")
@@ -134,6 +135,23 @@ def read_json_body() -> tuple[Any, bytes | None]:
         body = {key: value for key, value in body.items() if value is not None}
         raw = json.dumps(body).encode()
     return body, raw
+
+
+def unencodable(value: Any, field: str) -> Iterator[Problem]:
+    """Strings no database can hold: JSON may escape a lone UTF-16 surrogate (`"\\ud800"`),
+    which is not text, and would fail only when stored."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield Problem(field, "Not valid text: a lone UTF-16 surrogate cannot be encoded")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from unencodable(key, field)
+            yield from unencodable(item, f"{field}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unencodable(item, f"{field}.{index}")
 
 
 def unseen(more: list[Problem], known: list[Problem]) -> list[Problem]:
