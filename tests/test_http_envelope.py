@@ -223,9 +223,11 @@ def test_one_access_line_per_request(client: FlaskClient, caplog: pytest.LogCapt
         ("/customers", '{"legalName": "Acme", "taxStatus": "TAXED", "contacts": [],'
          ' "address": {"line1": "1", "town": "t", "postcode": "p", "country": "GB"},'
          ' "customerAliases": ["ok", "\\ud83d"]}', "customerAliases.1"),
+        ("/seat-events", '{"customerAlias": "nul\\u0000", "seatType": "a", "total": 1,'
+         ' "eventTimestamp": "2024-04-01"}', "customerAlias"),
     ],
 )  # fmt: skip
-def test_a_lone_surrogate_is_a_400_on_its_field_and_nothing_is_stored(
+def test_text_no_database_can_hold_is_a_400_on_its_field_and_nothing_is_stored(
     client: FlaskClient, path: str, body: str, key: str
 ) -> None:
     headers = {**basic(), "Content-Type": "application/json"}
@@ -233,3 +235,9 @@ def test_a_lone_surrogate_is_a_400_on_its_field_and_nothing_is_stored(
     assert response.status_code == 400
     assert key in {problem["key"] for problem in response.get_json()["error"]["errors"]}
     assert client.get(path, headers=basic()).get_json()["items"] == []
+
+
+def test_a_nul_in_a_query_parameter_is_a_400_on_it(client: FlaskClient) -> None:
+    response = client.get("/seat-events?customerAlias=a%00b", headers=basic())
+    assert response.status_code == 400
+    assert [p["key"] for p in response.get_json()["error"]["errors"]] == ["customerAlias"]

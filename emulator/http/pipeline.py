@@ -47,7 +47,8 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         check_size()
         json_body, raw = read_json_body()
         problems = validator.request_problems(req, raw, json_body)
-        problems += unseen(list(unencodable(json_body, "body")), problems)
+        odd_text = [*unencodable(json_body, "body"), *unencodable(req.args.to_dict(), "query")]
+        problems += unseen(odd_text, problems)
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
         g.body, body_problems = load(loaders.body, json_body, "body")
         g.query, query_problems = load(loaders.query, req.args.to_dict(), "query")
@@ -138,13 +139,16 @@ def read_json_body() -> tuple[Any, bytes | None]:
 
 
 def unencodable(value: Any, field: str) -> Iterator[Problem]:
-    """Strings no database can hold: JSON may escape a lone UTF-16 surrogate (`"\\ud800"`),
-    which is not text, and would fail only when stored."""
+    """Strings not every database can hold, which would fail only when stored: JSON may
+    escape a lone UTF-16 surrogate (`"\\ud800"`), which is not text, or a NUL character,
+    which PostgreSQL's text refuses."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             yield Problem(field, "Not valid text: a lone UTF-16 surrogate cannot be encoded")
+        if "\x00" in value:
+            yield Problem(field, "Not valid text: a NUL character (\\u0000)")
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from unencodable(key, field)
