@@ -43,9 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_remote(load)
     load.add_argument("file", type=Path, help="a state document, JSON or YAML")
     check = commands.add_parser(
-        "check-spec", help="compare the embedded seat API document with a copy of Sequence's"
+        "check-spec", help="compare the embedded API document with a copy of Sequence's"
     )
     check.add_argument("path", type=Path, help="Sequence's OpenAPI document, JSON or YAML")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on published operations the emulator does not serve, too",
+    )
     return parser
 
 
@@ -190,21 +195,30 @@ def import_state(args: argparse.Namespace) -> int:
 
 
 def check_spec(args: argparse.Namespace) -> int:
-    """Print every difference from Sequence's document; exit 1 when there is one."""
+    """Print every difference from Sequence's document in what the emulator serves, and per
+    family what it does not serve; exit 1 on a difference (or, with --strict, on either)."""
     from emulator.seeding import read_document
     from emulator.spec import load_document
-    from emulator.specdiff import compare, seat_operations
+    from emulator.specdiff import compare, family_of, served_operations, unserved
 
     project, reference = load_document(), read_document(args.path)
     if not isinstance(reference, dict) or "paths" not in reference:
         raise ConfigError(f"{args.path}: not an OpenAPI document (no paths)")
-    operations = seat_operations(project, reference)
+    operations = served_operations(project)
     differences = compare(project, reference, operations)
     for difference in differences:
         print(difference)
+    missing = unserved(project, reference)
+    for family, lacking in sorted(missing.items()):
+        served = any(family_of(path) == family for _, path in operations)
+        if lacking and served:
+            print(f"not served, {family}: {', '.join(lacking)}")
+        elif lacking:
+            print(f"not served, {family}: all {len(lacking)} operations")
     verdict = f"{len(differences)} difference(s)" if differences else "no difference"
     print(f"{verdict} in {len(operations)} operations compared with {args.path}")
-    return 1 if differences else 0
+    failed = differences or (args.strict and any(missing.values()))
+    return 1 if failed else 0
 
 
 COMMANDS = {"export": export_state, "import": import_state, "check-spec": check_spec}

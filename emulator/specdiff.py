@@ -79,15 +79,10 @@ PROJECT_ADDITIONS: tuple[Addition, ...] = (
     Addition("*ById", "response.404.body", "Error envelope where Sequence has an empty 404"),
     Addition("*ByIdAliases", "response.404.body", "Error envelope where Sequence has an empty 404"),
     Addition("*ByAlias", "response.404", "404 with the Error envelope for an unknown alias"),
+    Addition("*ByIdArchive", "response.404", "404 with the Error envelope for an unknown id"),
     Addition("post*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("put*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("*", "response.429", "rate limiting (injected faults), with the Error envelope"),
-    Addition(
-        "postCustomersByIdArchive",
-        "operation",
-        "POST /customers/{id}/archive: Sequence archives customers (archivedAt, includeArchived)"
-        " but publishes no operation for it; BEHAVIOUR.md section 11 lists it",
-    ),
 )
 
 
@@ -127,16 +122,26 @@ def compare_with_suppressed(
     return Comparison(tuple(reported), tuple(suppressed))
 
 
-def seat_operations(project: Node, reference: Node) -> list[tuple[str, str]]:
-    """The project's operations, and every operation of the reference under the paths the
-    emulator serves (so new ones show)."""
-    theirs = [op for op in _operations_of(reference) if op[1].startswith(SERVED_PATHS)]
-    return list(dict.fromkeys([*_operations_of(project), *theirs]))
+def served_operations(project: Node) -> list[tuple[str, str]]:
+    """Every (METHOD, path) the project's document serves: what must match Sequence's."""
+    return _operations_of(project)
 
 
-SEAT_PATHS = ("/seat-events", "/seat-balances", "/seat-metrics")
-CUSTOMER_PATHS = ("/customers", "/customer-aliases")
-SERVED_PATHS = SEAT_PATHS + CUSTOMER_PATHS
+def unserved(project: Node, reference: Node) -> dict[str, list[str]]:
+    """Per family (a path's first segment), the reference's operations the project lacks."""
+    served = set(_operations_of(project))
+    families: dict[str, list[str]] = {}
+    for method, path in _operations_of(reference):
+        family = families.setdefault(family_of(path), [])
+        if (method, path) not in served:
+            operation = _Side(reference).operation(method.lower(), path) or {}
+            family.append(str(operation.get("operationId", f"{method} {path}")))
+    return families
+
+
+def family_of(path: str) -> str:
+    """The family of an operation: the first segment of its path (`customers`)."""
+    return path.strip("/").split("/")[0]
 
 
 # --- Documents and operations -------------------------------------------------------------
