@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from emulator.app import create_app
 from emulator.config import Settings, parse_credential
+from emulator.domain.pages import encode_cursor
 from emulator.http.context import EXTENSION
 
 UNRECOGNISED = {
@@ -241,3 +242,17 @@ def test_a_nul_in_a_query_parameter_is_a_400_on_it(client: FlaskClient) -> None:
     response = client.get("/seat-events?customerAlias=a%00b", headers=basic())
     assert response.status_code == 400
     assert [p["key"] for p in response.get_json()["error"]["errors"]] == ["customerAlias"]
+
+
+def test_a_nul_in_a_path_parameter_is_a_400_on_it(client: FlaskClient) -> None:
+    response = client.get("/customers/by-alias/a%00b", headers=basic())
+    assert response.status_code == 400
+    assert [p["key"] for p in response.get_json()["error"]["errors"]] == ["alias"]
+
+
+@pytest.mark.parametrize("instant", [10**20, -(10**20), 2**63])
+def test_a_cursor_beyond_any_instant_is_a_400_on_it(client: FlaskClient, instant: int) -> None:
+    cursor = encode_cursor(str(instant), "0190f0c0-0000-7000-8000-000000000001")
+    response = client.get(f"/seat-events?sortBy=eventTimestamp&after={cursor}", headers=basic())
+    assert response.status_code == 400
+    assert [p["key"] for p in response.get_json()["error"]["errors"]] == ["after"]

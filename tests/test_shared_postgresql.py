@@ -158,6 +158,8 @@ def test_a_database_that_goes_away_answers_503_and_the_emulator_recovers(
             server.process.wait(timeout=30)
             status, body = emulator.request("POST", "/seat-events", seat_event(2), basic())
             assert (status, body["error"]["type"]) == (503, "ServiceUnavailable")
+            status, body = emulator.request("GET", "/seat-balances", headers=basic())
+            assert (status, body["error"]["type"]) == (503, "ServiceUnavailable")
             server.restart()
             status, created = emulator.request("POST", "/seat-events", seat_event(3), basic())
             assert status == 201

@@ -13,8 +13,10 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from emulator.domain.clock import Clock
@@ -25,7 +27,7 @@ from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import Minted, SeatEventDraft
 from emulator.domain.seat_metrics import SeatMetricDraft
 from emulator.rules import Store, open_store
-from emulator.store import StoreError
+from emulator.store import StoreError, StoreUnavailableError
 from emulator.store.schema import SCHEMA_VERSION
 from emulator.store.seat_events import in_force_query
 
@@ -538,3 +540,34 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (account_id, key)
 ) WITHOUT ROWID;
 """
+
+
+def test_a_query_that_is_wrong_stays_an_error_and_a_busy_database_is_unavailable(
+    store: Store, path: Path
+) -> None:
+    # A bug is a 500, never taken for a database that went away (a 503 would hide it).
+    with pytest.raises(sqlite3.OperationalError), store.database.read() as transaction:
+        transaction.run(text("SELECT * FROM no_such_table"))
+    slow = with_short_busy_timeout(open_store(f"sqlite:{path}"))
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreUnavailableError, match="locked"):
+            slow.save_seat_event("a1", draft(), mint_from(Clock()))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert slow.save_seat_event("a1", draft(), mint_from(Clock()))[1]  # free again: it works
+    slow.close()
+
+
+def with_short_busy_timeout(store: Store) -> Store:
+    """The store, waiting 50 ms (not 10 s) for another connection's lock."""
+    from sqlalchemy import event
+
+    @event.listens_for(store.database.engine, "connect")
+    def _short(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 50")
+
+    store.database.engine.dispose()  # connections made from now on wait 50 ms
+    return store

@@ -13,6 +13,7 @@ from emulator.domain.pages import InvalidCursorError, PageRequest, decode_cursor
 from emulator.domain.seat_events import SeatEvent
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROS_LIMIT = 1 << 63  # an instant in a cursor fits the databases' 64-bit integers
 
 # createdAt keys are ids (UUIDv7 strings sort by creation); eventTimestamp keys add the instant.
 SeatEventKey = str | tuple[int, str]
@@ -50,7 +51,7 @@ def key_from_cursor(text: str, sort_by: SortBy) -> SeatEventKey:
         (event_id,) = decode_cursor(text, 1)
         return _checked_id(event_id, text)
     instant, event_id = decode_cursor(text, 2)
-    if not instant.lstrip("-").isdigit():
+    if not instant.lstrip("-").isdigit() or not -MICROS_LIMIT < int(instant) < MICROS_LIMIT:
         raise InvalidCursorError(f"{text!r} is not a cursor for this sort")
     return (int(instant), _checked_id(event_id, text))
 

@@ -47,7 +47,11 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         check_size()
         json_body, raw = read_json_body()
         problems = validator.request_problems(req, raw, json_body)
-        odd_text = [*unencodable(json_body, "body"), *unencodable(req.args.to_dict(), "query")]
+        odd_text = [
+            *unencodable(json_body, "body"),
+            *unencodable(req.args.to_dict(), "query"),
+            *unencodable(req.view_args or {}, "path"),
+        ]
         problems += unseen(odd_text, problems)
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
         g.body, body_problems = load(loaders.body, json_body, "body")

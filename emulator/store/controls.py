@@ -79,6 +79,8 @@ def fire_rule(transaction: Transaction, rule_id: str, remaining: int | None) -> 
 
 def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> None:
     """Store a journal entry, forgetting the oldest beyond `keep` now and then."""
+    # A path may hold an escaped NUL, which PostgreSQL's text cannot: keep a visible stand-in.
+    row = {**row, "path": str(row["path"]).replace("\x00", "\ufffd")}
     newest = transaction.scalar(INSERT_ENTRY, row)
     if newest % 64 == 0:  # trimming in batches keeps inserts cheap
         transaction.run(TRIM, {"oldest_dropped": newest - keep})

@@ -247,10 +247,6 @@ def forget_keys(transaction: Transaction, account_id: str, recorded_until: datet
     )
 
 
-def _customer(account_id: str, customer_id: str) -> ColumnElement[bool]:
-    return (customers.c.account_id == account_id) & (customers.c.id == customer_id)
-
-
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(values), IN_LIST_SIZE):
         yield values[start : start + IN_LIST_SIZE]

@@ -10,6 +10,7 @@ block ends, so an acknowledged write is durable.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
@@ -25,7 +26,8 @@ BUSY_TIMEOUT_SECONDS = 10.0  # how long an SQLite writer waits for another proce
 POOL_SIZE = 8
 APPENDING = "_emulator_append"  # what an append locks where every write takes a lock
 ALL_ACCOUNTS = 0  # advisory lock taken shared by account writes, exclusively by whole resets
-LOST = {"OperationalError", "InterfaceError"}  # DB-API errors of a database out of reach
+LOST_STATES = ("08", "57P", "55P03")  # PostgreSQL: no connection, shut down, lock timeout
+LOCK_TIMEOUT_MS = 10_000  # PostgreSQL waits for a lock as long as SQLite's busy timeout
 
 
 class StoreError(Exception):
@@ -154,10 +156,6 @@ class Database:
         self._closed = True
         self.engine.dispose()
 
-    def after_fork(self) -> None:
-        """A forked child opens connections of its own, never touching its parent's."""
-        self.engine.dispose(close=False)
-
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Transaction]:
         if self._closed:
@@ -198,7 +196,8 @@ class Database:
             try:
                 yield Transaction(driver, self.dialect)
             finally:
-                driver.autocommit = False
+                if not driver.broken:  # psycopg refuses any change to a broken connection
+                    driver.autocommit = False
 
     @contextmanager
     def _driver(self) -> Iterator[Any]:
@@ -208,10 +207,11 @@ class Database:
         try:
             yield pooled.driver_connection
         except StoreUnavailableError:
-            # The server went away: every pooled connection is as dead as this one. Dropping
-            # them all here spares each later request a ping on checkout.
-            pooled.invalidate()
-            self.engine.dispose(close=False)
+            if self.dialect_name == "postgresql":
+                # The server went away: every pooled connection is as dead as this one.
+                # Dropping them all here spares each later request a ping on checkout.
+                pooled.invalidate()
+                self.engine.dispose(close=False)
             raise
         finally:
             pooled.close()  # back to the pool
@@ -245,17 +245,31 @@ def lock_key(account_id: str) -> int:
 
 @contextmanager
 def _translated() -> Iterator[None]:
-    """A lost connection or a lock held too long becomes StoreUnavailableError."""
+    """A lost connection or a lock held too long becomes StoreUnavailableError; any other
+    database error (a bug) stays what it is, a 500."""
     try:
         yield
     except exc.DBAPIError as error:
-        if isinstance(error, exc.OperationalError) or error.connection_invalidated:
+        if error.connection_invalidated or _unavailable(error.orig):
             raise StoreUnavailableError(_reason(error.orig)) from None
         raise
     except Exception as error:  # the driver's own errors, raised outside SQLAlchemy
-        if type(error).__name__ in LOST or any(c.__name__ in LOST for c in type(error).__mro__):
+        if _unavailable(error):
             raise StoreUnavailableError(_reason(error)) from None
         raise
+
+
+def _unavailable(error: BaseException | None) -> bool:
+    """Whether a driver error says the database is out of reach or busy, not that the query
+    is wrong: psycopg's errors without a server SQLSTATE (no connection) or of the classes
+    connection exception (08), operator intervention (57P: shutdown) and lock timeout
+    (55P03); SQLite's locked or busy database."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    if not type(error).__module__.startswith("psycopg"):
+        return False
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith(LOST_STATES)
 
 
 def _reason(error: BaseException | None) -> str:
@@ -264,7 +278,10 @@ def _reason(error: BaseException | None) -> str:
 
 def _engine(url: URL) -> Engine:
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_size=POOL_SIZE, max_overflow=-1)
+        options = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
+        return create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=-1, connect_args={"options": options}
+        )
     if url.database in (None, ""):
         engine = create_engine(
             "sqlite://",
