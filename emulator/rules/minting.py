@@ -18,15 +18,20 @@ def observed(
     """`mint`, first showing `observe` the account's greatest id in the tables named.
 
     Several processes sharing a database each have their own id generator; the write holds the
-    account's lock, so ids keep increasing with the order of writes across processes.
+    account's lock, so ids keep increasing with the order of writes across processes. Once
+    shown, the generator is ahead of every id of the account: later mints need no look.
     """
     if observe is None:
         return mint
+    looked = False
 
     def minting() -> Minted:
-        greatest = greatest_id(transaction, account_id, tables)
-        if greatest is not None:
-            observe(greatest)
+        nonlocal looked
+        if not looked:
+            greatest = greatest_id(transaction, account_id, tables)
+            if greatest is not None:
+                observe(greatest)
+            looked = True
         return mint()
 
     return minting

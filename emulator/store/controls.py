@@ -29,7 +29,9 @@ INSERT_ENTRY = Prepared(  # the database numbers the entry
     .values({c.name: bindparam(c.name) for c in journal.c if not c.primary_key})
     .returning(journal.c.sequence)
 )
-ENTRIES = Prepared(select(journal).order_by(journal.c.sequence))
+NEWEST_ENTRIES = Prepared(
+    select(journal).order_by(journal.c.sequence.desc()).limit(bindparam("keep"))
+)
 ENTRY_COUNT = Prepared(select(func.count()).select_from(journal))
 TRIM = Prepared(journal.delete().where(journal.c.sequence <= bindparam("oldest_dropped")))
 CLEAR_JOURNAL = Prepared(journal.delete())
@@ -62,9 +64,9 @@ def add_rule(transaction: Transaction, row: Mapping[str, Any]) -> None:
     transaction.run(INSERT_RULE, row)
 
 
-def delete_rule(transaction: Transaction, rule_id: str) -> int:
-    """Remove one rule; how many rows went."""
-    return int(transaction.run(DELETE_RULE, {"rule_id": rule_id}).rowcount)
+def delete_rule(transaction: Transaction, rule_id: str) -> None:
+    """Remove one rule."""
+    transaction.run(DELETE_RULE, {"rule_id": rule_id})
 
 
 def clear_rules(transaction: Transaction) -> None:
@@ -88,8 +90,7 @@ def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> No
 
 def entries(transaction: Transaction, keep: int) -> list[Row]:
     """The newest `keep` entries, oldest first."""
-    found = transaction.rows(ENTRIES)
-    return found[-keep:] if keep else []
+    return transaction.rows(NEWEST_ENTRIES, {"keep": keep})[::-1]
 
 
 def entry_count(transaction: Transaction, keep: int) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -225,8 +225,6 @@ def _sqlite_rollback(driver: Any) -> None:
 def _lock_account(transaction: Transaction, account_id: str | None) -> None:
     """Writes to one account queue on its advisory lock; a write to every account (a reset,
     an import) waits for all of them, and they for it."""
-    from sqlalchemy import func, select
-
     if account_id is None:
         transaction.run(select(func.pg_advisory_xact_lock(ALL_ACCOUNTS)))
         return
