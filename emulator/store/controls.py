@@ -14,9 +14,15 @@ from emulator.store.tables import emulator_clock, fault_rules, journal
 CLOCK = Prepared(select(emulator_clock.c.frozen_at, emulator_clock.c.offset_us))
 CLEAR_CLOCK = Prepared(emulator_clock.delete())
 SET_CLOCK = Prepared(emulator_clock.insert())
-RULES = Prepared(select(fault_rules).order_by(fault_rules.c.id))
+RULES = Prepared(select(fault_rules).order_by(fault_rules.c.position))
 RULE_COUNT = Prepared(select(func.count()).select_from(fault_rules))
-INSERT_RULE = Prepared(fault_rules.insert())
+NEXT_POSITION = select(func.coalesce(func.max(fault_rules.c.position), 0) + 1).scalar_subquery()
+INSERT_RULE = Prepared(  # written under the controls' lock: positions never collide
+    fault_rules.insert().values(
+        {c.name: bindparam(c.name) for c in fault_rules.c if c.name != "position"}
+        | {"position": NEXT_POSITION}
+    )
+)
 DELETE_RULE = Prepared(fault_rules.delete().where(fault_rules.c.id == bindparam("rule_id")))
 CLEAR_RULES = Prepared(fault_rules.delete())
 FIRE_RULE = Prepared(
@@ -50,7 +56,8 @@ def set_clock(transaction: Transaction, frozen_at: int | None, offset_us: int) -
 
 
 def rules(transaction: Transaction) -> list[Row]:
-    """Every fault rule row, in id order (ids increase as rules are added)."""
+    """Every fault rule row, in the order added (across processes: ids from several
+    generators need not be)."""
     return transaction.rows(RULES)
 
 

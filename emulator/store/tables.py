@@ -196,6 +196,7 @@ fault_rules = Table(
     "fault_rules",
     metadata,
     _text("id", key=True),
+    Column("position", Integer, nullable=False),  # order added, whichever process added it
     _text("rule"),
     Column("remaining", Integer, nullable=True),
     Column("fired", Integer, nullable=False),
