@@ -3,6 +3,7 @@ path in front of openapi-core, which is loaded in the background."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,6 +14,9 @@ from emulator.http.fastpath import FastPath
 
 if TYPE_CHECKING:
     from emulator.http.authority import Authority
+
+logger = logging.getLogger(__name__)
+_BUILDING = threading.Lock()
 
 
 class RequestValidator(Protocol):
@@ -32,7 +36,9 @@ class OpenApiValidator:
         self.fast_path = FastPath(document)
         self._document = document
         self._authority: Authority | None = None
-        self._loading = threading.Thread(target=self._load, name="openapi-core", daemon=True)
+        self._loading = threading.Thread(
+            target=self._load_quietly, name="openapi-core", daemon=True
+        )
         self._loading.start()
 
     def request_problems(
@@ -65,9 +71,20 @@ class OpenApiValidator:
         return self._ready().response_problems(request, response)
 
     def _load(self) -> None:
-        from emulator.http.authority import Authority
+        # One at a time: two apps' validators importing and building openapi-core at once
+        # have been seen to race inside it.
+        with _BUILDING:
+            if self._authority is None:
+                from emulator.http.authority import Authority
 
-        self._authority = Authority(self._document)
+                self._authority = Authority(self._document)
+
+    def _load_quietly(self) -> None:
+        """The background load: a failure is left for _ready() to meet again, loudly."""
+        try:
+            self._load()
+        except Exception:
+            logger.debug("openapi-core could not be built in the background", exc_info=True)
 
     def _ready(self) -> Authority:
         self._loading.join()
