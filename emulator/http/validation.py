@@ -36,10 +36,12 @@ class OpenApiValidator:
         self.fast_path = FastPath(document)
         self._document = document
         self._authority: Authority | None = None
+        # Built on a background thread once the first request is answered by the fast path:
+        # started with the app, it would compete with start-up for the interpreter.
         self._loading = threading.Thread(
             target=self._load_quietly, name="openapi-core", daemon=True
         )
-        self._loading.start()
+        self._starting = threading.Lock()
 
     def request_problems(
         self, request: Request, body: bytes | None, parsed: Any = None
@@ -47,6 +49,7 @@ class OpenApiValidator:
         """Every problem of the request, not only the first: none when the compiled fast path
         accepts it, else what openapi-core finds."""
         if self.fast_accepts(request, body, parsed):
+            self._warm()
             return []
         return self.authority_problems(request, body)
 
@@ -86,9 +89,17 @@ class OpenApiValidator:
         except Exception:
             logger.debug("openapi-core could not be built in the background", exc_info=True)
 
+    def _warm(self) -> None:
+        """Start building openapi-core in the background, once."""
+        if self._loading.ident is None:
+            with self._starting:
+                if self._loading.ident is None:
+                    self._loading.start()
+
     def _ready(self) -> Authority:
-        self._loading.join()
-        if self._authority is None:  # the background load failed: fail here, loudly
+        if self._loading.ident is not None:
+            self._loading.join()
+        if self._authority is None:  # not built yet, or the background build failed
             self._load()
         assert self._authority is not None
         return self._authority
