@@ -139,24 +139,29 @@ def update_alias(
     transaction: Transaction, account_id: str, alias_id: str, change: AliasUpdate
 ) -> CustomerAlias | None:
     """A live alias's new label; None if unknown (or no longer live)."""
-    alias = rows.live_alias(transaction, account_id, alias_id)
-    if alias is None:
-        return None
-    updated = updated_alias(alias, change)
-    rows.put_alias(transaction, updated)
-    return updated
+    return _changed_alias(transaction, account_id, alias_id, lambda a: updated_alias(a, change))
 
 
 def delete_alias(
     transaction: Transaction, account_id: str, alias_id: str, now: datetime
 ) -> CustomerAlias | None:
     """Mark a live alias deleted and return it; None if unknown (or no longer live)."""
+    return _changed_alias(transaction, account_id, alias_id, lambda a: replace(a, deleted_at=now))
+
+
+def _changed_alias(
+    transaction: Transaction,
+    account_id: str,
+    alias_id: str,
+    change: Callable[[CustomerAlias], CustomerAlias],
+) -> CustomerAlias | None:
+    """A live alias changed and stored; None if unknown (or no longer live)."""
     alias = rows.live_alias(transaction, account_id, alias_id)
     if alias is None:
         return None
-    deleted = replace(alias, deleted_at=now)
-    rows.put_alias(transaction, deleted)
-    return deleted
+    changed = change(alias)
+    rows.put_alias(transaction, changed)
+    return changed
 
 
 def alias_listing(
