@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
@@ -145,21 +146,27 @@ def read_json_body() -> tuple[Any, bytes | None]:
 def unencodable(value: Any, field: str) -> Iterator[Problem]:
     """Strings not every database can hold, which would fail only when stored: JSON may
     escape a lone UTF-16 surrogate (`"\\ud800"`), which is not text, or a NUL character,
-    which PostgreSQL's text refuses."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            yield Problem(field, "Not valid text: a lone UTF-16 surrogate cannot be encoded")
-        if "\x00" in value:
-            yield Problem(field, "Not valid text: a NUL character (\\u0000)")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from unencodable(key, field)
-            yield from unencodable(item, f"{field}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from unencodable(item, f"{field}.{index}")
+    which PostgreSQL's text refuses. Walked without recursion: a body may nest deeply."""
+    pending: deque[tuple[Any, str]] = deque([(value, field)])
+    while pending:
+        item, where = pending.popleft()
+        if isinstance(item, str):
+            yield from _odd_text(item, where)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                pending.append((key, where))
+                pending.append((inner, f"{where}.{key}"))
+        elif isinstance(item, list):
+            pending.extend((inner, f"{where}.{index}") for index, inner in enumerate(item))
+
+
+def _odd_text(text: str, field: str) -> Iterator[Problem]:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        yield Problem(field, "Not valid text: a lone UTF-16 surrogate cannot be encoded")
+    if "\x00" in text:
+        yield Problem(field, "Not valid text: a NUL character (\\u0000)")
 
 
 def unseen(more: list[Problem], known: list[Problem]) -> list[Problem]:
