@@ -24,7 +24,7 @@ from emulator.http.pipeline import (
 )
 from emulator.http.validation import OpenApiValidator
 from emulator.rules import Store, open_store
-from emulator.rules.controls import SharedClock, SharedFaultBook, SharedJournal
+from emulator.rules.controls import Pinned, SharedClock, SharedFaultBook, SharedJournal
 from emulator.seeding import read_state
 from emulator.services import Services
 from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, load_document
@@ -74,13 +74,14 @@ def build_services(settings: Settings, store: Store | None, clock: Clock | None)
     store = store or open_store(settings.store, observe_id=generator.observe)
     shared = settings.workers > 1 or store.kind == "postgresql"
     journal = Journal(settings.journal_limit)
+    pinned = Pinned()  # the clock and the rules' count, read in one go per request
     services = Services(
         settings=settings,
         store=store,
-        clock=clock or (SharedClock(store.database) if shared else Clock()),
+        clock=clock or (SharedClock(store.database, pinned=pinned) if shared else Clock()),
         new_id=generator,
         journal=SharedJournal(store.database, settings.journal_limit) if shared else journal,
-        faults=SharedFaultBook(store.database) if shared else FaultBook(),
+        faults=SharedFaultBook(store.database, pinned=pinned) if shared else FaultBook(),
         rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )
     if settings.seed is not None:

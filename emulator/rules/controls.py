@@ -22,21 +22,35 @@ from emulator.store.rows import instant, stored_instant
 CONTROLS = "_emulator_controls"  # the lock that control writes take: never an account's id
 
 
+class Pinned(threading.local):
+    """What a request read of the shared controls, once, at its start (per thread)."""
+
+    state: tuple[datetime | None, timedelta] | None = None  # the clock's
+    rules: int | None = None  # how many fault rules there are
+
+
 class SharedClock(Clock):
     """A clock whose frozen instant and offset live in the database."""
 
-    def __init__(self, database: Database, source: Callable[[], datetime] = system_now) -> None:
+    def __init__(
+        self,
+        database: Database,
+        source: Callable[[], datetime] = system_now,
+        pinned: Pinned | None = None,
+    ) -> None:
         super().__init__(source)
         self._database = database
-        self._pinned = threading.local()
+        self._pinned = pinned or Pinned()
 
     def pin(self) -> None:
-        """Read the shared settings once for the rest of this request."""
-        self._pinned.state = self._read()
+        """Read the shared clock (and the fault rules' count) once for this request."""
+        with self._database.read() as transaction:
+            frozen_at, offset, rules = rows.snapshot(transaction)
+        self._pinned.state, self._pinned.rules = _clock_of(frozen_at, offset), rules
 
     def unpin(self) -> None:
         """Read the shared settings afresh at every use again."""
-        self._pinned.state = None
+        self._pinned.state = self._pinned.rules = None
 
     def now(self) -> datetime:
         """The shared clock's current time, timezone-aware in UTC."""
@@ -69,11 +83,11 @@ class SharedClock(Clock):
         with self._database.write(CONTROLS) as transaction:
             changed = how(*rows.clock_state(transaction))
             rows.set_clock(transaction, *changed)
-        if getattr(self._pinned, "state", None) is not None:
+        if self._pinned.state is not None:
             self._pinned.state = _clock_of(*changed)
 
     def _state(self) -> tuple[datetime | None, timedelta]:
-        pinned = getattr(self._pinned, "state", None)
+        pinned = self._pinned.state
         return pinned if pinned is not None else self._read()
 
     def _read(self) -> tuple[datetime | None, timedelta]:
@@ -88,17 +102,26 @@ def _clock_of(frozen_at: int | None, offset: int) -> tuple[datetime | None, time
 class SharedFaultBook(FaultBook):
     """Fault rules in the database: a rule's count is used up by whichever process fires it."""
 
-    def __init__(self, database: Database, chance: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        database: Database,
+        chance: Callable[[], float] = random.random,
+        pinned: Pinned | None = None,
+    ) -> None:
         super().__init__(chance)
         self._database = database
+        self._pinned = pinned or Pinned()
 
     def add(self, rule: FaultRule) -> FaultRule:
         """Start applying a rule, in every process."""
         with self._database.write(CONTROLS) as transaction:
             rows.add_rule(transaction, _rule_row(rule))
+        self._pinned.rules = None
         return rule
 
     def __bool__(self) -> bool:
+        if self._pinned.rules is not None:  # read with the clock at the request's start
+            return self._pinned.rules > 0
         with self._database.read() as transaction:
             return rows.rule_count(transaction) > 0
 
@@ -113,12 +136,14 @@ class SharedFaultBook(FaultBook):
             found = [r for r in map(_rule_of, rows.rules(transaction)) if r.id == rule_id]
             if found:
                 rows.delete_rule(transaction, rule_id)
+        self._pinned.rules = None
         return found[0] if found else None
 
     def clear(self) -> None:
         """Stop applying every rule."""
         with self._database.write(CONTROLS) as transaction:
             rows.clear_rules(transaction)
+        self._pinned.rules = None
 
     def decide(
         self, method: str, path: str, account_id: str | None, headers: Mapping[str, str]

@@ -12,6 +12,13 @@ from emulator.store.statements import Prepared, Row
 from emulator.store.tables import emulator_clock, fault_rules, journal
 
 CLOCK = Prepared(select(emulator_clock.c.frozen_at, emulator_clock.c.offset_us))
+SNAPSHOT = Prepared(
+    select(
+        select(emulator_clock.c.frozen_at).scalar_subquery(),
+        select(emulator_clock.c.offset_us).scalar_subquery(),
+        select(func.count()).select_from(fault_rules).scalar_subquery(),
+    )
+)
 CLEAR_CLOCK = Prepared(emulator_clock.delete())
 SET_CLOCK = Prepared(emulator_clock.insert())
 RULES = Prepared(select(fault_rules).order_by(fault_rules.c.position))
@@ -47,6 +54,13 @@ def clock_state(transaction: Transaction) -> tuple[int | None, int]:
     """The frozen instant (microseconds) if any, and the offset from system time."""
     row = transaction.first(CLOCK)
     return (None, 0) if row is None else (row["frozen_at"], row["offset_us"])
+
+
+def snapshot(transaction: Transaction) -> tuple[int | None, int, int]:
+    """In one round trip: the clock's frozen instant and offset, and how many fault rules."""
+    row = transaction.run(SNAPSHOT).fetchone()
+    frozen_at, offset, rules = row
+    return frozen_at, offset or 0, int(rules)
 
 
 def set_clock(transaction: Transaction, frozen_at: int | None, offset_us: int) -> None:
