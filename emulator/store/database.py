@@ -158,8 +158,6 @@ class Database:
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Transaction]:
-        if self._closed:
-            raise StoreError("the store is closed")
         sqlite = self.dialect_name == "sqlite"
         with self._driver() as driver, _translated():
             if sqlite:
@@ -189,8 +187,6 @@ class Database:
 
     @contextmanager
     def _autocommit(self) -> Iterator[Transaction]:
-        if self._closed:
-            raise StoreError("the store is closed")
         with self._driver() as driver, _translated():
             driver.autocommit = True
             try:
@@ -201,7 +197,9 @@ class Database:
 
     @contextmanager
     def _driver(self) -> Iterator[Any]:
-        """A driver connection: the in-memory database's only one, or one lent by the pool."""
+        """A driver connection lent by the pool (the in-memory database keeps its own)."""
+        if self._closed:
+            raise StoreError("the store is closed")
         with _translated():
             pooled = self.engine.raw_connection()
         try:
