@@ -31,7 +31,8 @@ class Services:
 
     def mint(self) -> Minted:
         """An id and a received-at time for a new version, both from the emulator's clock."""
-        return Minted(id=self.new_id(), created_at=self.clock.now())
+        now = self.clock.now()
+        return Minted(id=self.new_id.at(now), created_at=now)
 
     def close(self) -> None:
         """Release the store."""

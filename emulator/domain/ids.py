@@ -17,7 +17,8 @@ def uuid7_from_parts(unix_ms: int, sequence: int) -> str:
     """Lay out a UUIDv7 from its millisecond timestamp and its 74 bits of sequence."""
     rand_a = sequence >> 62
     value = (unix_ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62)
-    return str(uuid.UUID(int=value | (sequence & _RAND_B_MASK)))
+    digits = f"{value | (sequence & _RAND_B_MASK):032x}"  # what str(uuid.UUID(int=...)) gives
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 class IdGenerator:
@@ -42,8 +43,12 @@ class IdGenerator:
 
     def __call__(self) -> str:
         """A new id, greater than every id this generator minted before."""
+        return self.at(self._now())
+
+    def at(self, now: datetime) -> str:
+        """A new id for the instant `now` (read from the clock by the caller)."""
         # A clock set before 1970 still mints valid ids: the time field cannot go below zero.
-        unix_ms = max(0, int(self._now().timestamp() * 1000))
+        unix_ms = max(0, int(now.timestamp() * 1000))
         with self._lock:
             if unix_ms > self._last_ms:
                 # A fresh random start, with the top bit clear so the counter has room.

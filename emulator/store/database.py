@@ -48,7 +48,9 @@ class Transaction:
     def run(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Any:
         """Execute a statement; the driver's cursor (for rowcount)."""
         sql, defaults = compiled(statement, self.dialect)
-        return self._driver.execute(sql, {**defaults, **params} if params else defaults)
+        if defaults:
+            params = {**defaults, **params} if params else defaults
+        return self._driver.execute(sql, params or {})
 
     def run_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute a statement once per row of parameters."""
