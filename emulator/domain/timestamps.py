@@ -44,9 +44,12 @@ def is_timestamp(text: object) -> bool:
 def format_utc(instant: datetime, precise: bool = False) -> str:
     """Render an instant as UTC ISO 8601 with `Z`; milliseconds (or, precise, microseconds)
     only when there are any."""
-    utc = instant.astimezone(timezone.utc)
-    # Not strftime: %Y does not pad years below 1000 on every platform.
-    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc:%H:%M:%S}"
+    utc = instant if instant.tzinfo is timezone.utc else instant.astimezone(timezone.utc)
+    # Not strftime: %Y does not pad years below 1000 on every platform (and it is slower).
+    text = (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    )
     if utc.microsecond:
         text += f".{utc.microsecond:06d}" if precise else f".{utc.microsecond // 1000:03d}"
     return text + "Z"
