@@ -5,6 +5,7 @@ from __future__ import annotations
 from emulator.http.errors import UNRECOGNISED_VERSION, ApiError
 
 API_VERSION = "2024-07-30"
+EARLIER_VERSIONS = ("2024-05-09", "2024-01-01")  # their operations: openapi/versions.yaml
 SUPPORTED_VERSIONS = frozenset({API_VERSION})
 
 # Sequence's documented answer, word for word.
