@@ -23,11 +23,12 @@ from emulator.http.pipeline import (
     product_gate,
 )
 from emulator.http.validation import OpenApiValidator
+from emulator.http.version import Versions
 from emulator.rules import Store, open_store
 from emulator.rules.controls import Pinned, SharedClock, SharedFaultBook, SharedJournal
 from emulator.seeding import read_state
 from emulator.services import Services
-from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, load_document
+from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, VERSIONS_TABLE, load_document
 
 API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the host need change
 
@@ -38,7 +39,8 @@ def create_app(
     """Build a complete emulator: its store, clock, validation, controls and routes."""
     settings = settings or Settings()
     services = build_services(settings, store, clock)
-    product_validator = OpenApiValidator(load_document(PRODUCT_DOCUMENT))
+    product_document = load_document(PRODUCT_DOCUMENT)
+    product_validator = OpenApiValidator(product_document)
     control_validator = OpenApiValidator(load_document(CONTROL_DOCUMENT))
 
     app = Flask("emulator")
@@ -51,7 +53,8 @@ def create_app(
     install_response_hooks(app, services, validators if settings.validate_responses else {})
 
     product = product_blueprint()
-    gate = product_gate(Authenticator(settings.credentials), services)
+    versions = Versions(load_document(VERSIONS_TABLE), product_document["paths"])
+    gate = product_gate(Authenticator(settings.credentials), versions, services)
     admit_requests(product, gate, product_validator)
     app.register_blueprint(product)
     app.register_blueprint(product, url_prefix=API_PREFIX, name="product_api")

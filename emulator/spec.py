@@ -11,6 +11,7 @@ import yaml
 
 PRODUCT_DOCUMENT = "seat-api.yaml"
 CONTROL_DOCUMENT = "control-plane.yaml"
+VERSIONS_TABLE = "versions.yaml"  # the operations each earlier API version serves
 
 # libyaml's loader parses the documents about ten times faster where PyYAML was built with it.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -26,7 +27,7 @@ def documents_dir() -> Traversable:
 
 
 def load_document(name: str = PRODUCT_DOCUMENT) -> dict[str, Any]:
-    """Parse one of the embedded OpenAPI documents."""
+    """Parse one of the embedded documents (OpenAPI, or the table of versions)."""
     text = documents_dir().joinpath(name).read_text(encoding="utf-8")
     document: dict[str, Any] = yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
     return document

@@ -26,6 +26,7 @@ __all__ = [
     "Addition",
     "Comparison",
     "Difference",
+    "Side",
     "compare",
     "compare_with_suppressed",
 ]
@@ -134,7 +135,7 @@ def unserved(project: Node, reference: Node) -> dict[str, list[str]]:
     for method, path in _operations_of(reference):
         family = families.setdefault(family_of(path), [])
         if (method, path) not in served:
-            operation = _Side(reference).operation(method.lower(), path) or {}
+            operation = Side(reference).operation(method.lower(), path) or {}
             family.append(str(operation.get("operationId", f"{method} {path}")))
     return families
 
@@ -147,7 +148,7 @@ def family_of(path: str) -> str:
 # --- Documents and operations -------------------------------------------------------------
 
 
-class _Side:
+class Side:
     """One document, with $ref resolution."""
 
     def __init__(self, document: Node) -> None:
@@ -212,13 +213,13 @@ def _all_differences(
     """Every difference, addition or not, over the chosen operations."""
     explicit = operations is not None
     chosen = _operations_of(project) if operations is None else list(operations)
-    mine, theirs = _Side(project), _Side(reference)
+    mine, theirs = Side(project), Side(reference)
     for method, path in chosen:
         yield from _compare_operation(mine, theirs, method.lower(), path, explicit)
 
 
 def _compare_operation(
-    mine: _Side, theirs: _Side, method: str, path: str, explicit: bool
+    mine: Side, theirs: Side, method: str, path: str, explicit: bool
 ) -> Iterator[Difference]:
     """Differences of one operation, or its absence from one document."""
     ours, sequence = mine.operation(method, path), theirs.operation(method, path)
@@ -261,7 +262,7 @@ def _missing_operation(
 class _OperationDiff:
     """Compares the parts of one operation present in both documents."""
 
-    def __init__(self, mine: _Side, theirs: _Side, name: str) -> None:
+    def __init__(self, mine: Side, theirs: Side, name: str) -> None:
         """Remember both documents and the operation's name for the report."""
         self.mine, self.theirs, self.name = mine, theirs, name
 

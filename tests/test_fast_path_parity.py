@@ -180,3 +180,11 @@ def test_everyday_requests_take_the_fast_path(
 ) -> None:
     fast, problems = verdicts(APP, (method, path, {"Authorization": AUTH}, query, body))
     assert problems == [] and fast
+
+
+def test_a_request_under_an_earlier_version_takes_the_fast_path_too() -> None:
+    headers = {"Authorization": AUTH, "Sequence-Version": "2024-05-09"}
+
+    fast, problems = verdicts(APP, ("POST", "/seat-events", headers, {}, EVENT))
+
+    assert problems == [] and fast

@@ -18,12 +18,13 @@ VALIDATION_ERROR = "validationError"  # Sequence's ApiError type for a request i
 VALIDATION_MESSAGE = "Request data validation failed"
 JSON_UTF8 = "application/json; charset=utf-8"
 UNRECOGNISED_VERSION = "UnrecognisedApiVersion"  # documented with no `errors` list
+NOT_FOUND = "NotFound"
 LOCATIONS = ("body.", "query.", "path.", "header.")
 
 _TYPES_BY_STATUS = {
     400: VALIDATION_ERROR,
     401: "Unauthorized",
-    404: "NotFound",
+    404: NOT_FOUND,
     405: "MethodNotAllowed",
     413: "PayloadTooLarge",
     429: "RateLimited",
@@ -98,7 +99,7 @@ def validation_error(problems: Iterable[Problem]) -> ApiError:
 
 def not_found(message: str) -> ApiError:
     """A 404 in the envelope."""
-    return ApiError(404, "NotFound", message)
+    return ApiError(404, NOT_FOUND, message)
 
 
 def from_http_exception(error: HTTPException, method: str, path: str) -> ApiError:

@@ -71,8 +71,7 @@ class FastPath:
         has_body: bool,
     ) -> bool:
         """Whether the request is certainly valid; False means 'ask openapi-core'."""
-        template = _VARIABLE.sub("{}", rule).removeprefix("/api")
-        operation = self._operation((method.lower(), template))
+        operation = self._operation((method.lower(), operation_template(rule)))
         if operation is None:
             return False
         try:
@@ -90,6 +89,12 @@ class FastPath:
             source = self._sources.get(key)
             self._operations[key] = None if source is None else _compiled(self._document, source)
         return self._operations[key]
+
+
+def operation_template(rule: str) -> str:
+    """A Flask rule or a document's path as one key: `/customers/{}/archive` for both
+    `/api/customers/<customer_id>/archive` and `/customers/{id}/archive`."""
+    return _VARIABLE.sub("{}", rule).removeprefix("/api")
 
 
 def _compiled(document: dict[str, Any], source: tuple[Any, list[Any]]) -> _Operation | None:
@@ -144,6 +149,29 @@ def operation_sources(document: dict[str, Any]) -> dict[tuple[str, str], tuple[A
             if isinstance(operation, dict) and "responses" in operation:
                 found[(method, _VARIABLE.sub("{}", path))] = (operation, shared)
     return found
+
+
+def without_header(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The document with the header parameter `name` dropped from every operation."""
+    dropped = ("header", name.lower())
+
+    def trimmed(node: Any) -> Any:
+        """A path item or an operation without that header among its parameters."""
+        if not isinstance(node, dict) or "parameters" not in node:
+            return node
+        kept = [p for p in node["parameters"] if _parameter_key(document, p) != dropped]
+        return {**node, "parameters": kept}
+
+    paths = {
+        path: {key: trimmed(value) for key, value in trimmed(item).items()}
+        for path, item in document.get("paths", {}).items()
+    }
+    return {**document, "paths": paths}
+
+
+def _parameter_key(document: dict[str, Any], parameter: Any) -> tuple[str, str]:
+    resolved = _resolved(document, parameter)
+    return str(resolved.get("in")), str(resolved.get("name", "")).lower()
 
 
 def _compile(document: dict[str, Any], operation: dict[str, Any], shared: list[Any]) -> _Operation:

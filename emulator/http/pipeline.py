@@ -20,7 +20,13 @@ from emulator.http.errors import ApiError, Problem, validation_error
 from emulator.http.faults import FAULT_HEADER, carry_out
 from emulator.http.loading import load, loaders_of
 from emulator.http.validation import OpenApiValidator, RequestValidator
-from emulator.http.version import API_VERSION, check_version
+from emulator.http.version import (
+    API_VERSION,
+    VERSION_HEADER,
+    OutsideVersionError,
+    Versions,
+    answered_version,
+)
 from emulator.services import Services
 from emulator.store import StoreUnavailableError
 
@@ -57,14 +63,18 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
             raise validation_error(problems)
 
 
-def product_gate(authenticator: Authenticator, services: Services) -> Gate:
+def product_gate(authenticator: Authenticator, versions: Versions, services: Services) -> Gate:
     """Credentials, version, rate limit and fault rules, in that order (BEHAVIOUR.md §2)."""
 
     def gate() -> None:
-        headers = current_request().headers
-        identity = authenticator.identify(headers.get("Authorization"))
+        req = current_request()
+        identity = authenticator.identify(req.headers.get("Authorization"))
         g.account_id = identity.account_id
-        check_version(headers.get("Sequence-Version"))
+        try:
+            versions.check(req.headers.get(VERSION_HEADER), req.method, _rule(req))
+        except OutsideVersionError:
+            g.outside_version = True  # answers for no operation of the document
+            raise
         if services.rate_limiter is not None:
             wait = services.rate_limiter.retry_after(identity.client_id)
             if wait is not None:
@@ -72,6 +82,11 @@ def product_gate(authenticator: Authenticator, services: Services) -> Gate:
         inject_faults(services, identity.account_id)
 
     return gate
+
+
+def _rule(req: Request) -> str:
+    """The matched route ('/api/customers/<customer_id>'), the path when none matched."""
+    return req.url_rule.rule if req.url_rule is not None else req.path
 
 
 def control_gate(admin: AdminGate, max_bytes: int) -> Gate:
@@ -203,13 +218,17 @@ def install_response_hooks(
     def finish(response: Response) -> Response:
         req = current_request()
         validator = validators.get((req.blueprint or "").split(".")[0])
-        # A 5xx speaks for the emulator (a fault, a database gone), not for the API's document.
-        if validator is not None and "fault" not in g and response.status_code < 500:
+        # A 5xx speaks for the emulator (a fault, a database gone), not for the API's document;
+        # nor does the 404 for an operation outside the version asked for.
+        checked = "fault" not in g and "outside_version" not in g
+        if validator is not None and checked and response.status_code < 500:
             response = conformant(validator, response)
-        response.headers["Sequence-Version"] = API_VERSION
+        control = req.path.startswith(CONTROL_PREFIX)
+        version = API_VERSION if control else answered_version(req.headers.get(VERSION_HEADER))
+        response.headers[VERSION_HEADER] = version
         elapsed_ms = _elapsed_ms()
         account_id = g.get("account_id")
-        if not req.path.startswith(CONTROL_PREFIX):
+        if not control:
             record(services, lambda: journal_entry(req, services, response, account_id, elapsed_ms))
         log_access(req, response, account_id, elapsed_ms)
         return response

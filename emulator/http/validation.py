@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from flask import Request, Response
 
 from emulator.http.errors import Problem
-from emulator.http.fastpath import FastPath
+from emulator.http.fastpath import FastPath, without_header
+from emulator.http.version import VERSION_HEADER
 
 if TYPE_CHECKING:
     from emulator.http.authority import Authority
@@ -33,6 +34,9 @@ class OpenApiValidator:
     """openapi-core, the authority on what a valid request is, behind a compiled fast path."""
 
     def __init__(self, document: dict[str, Any]) -> None:
+        # The version rule judges Sequence-Version before validation, against every version
+        # accepted; the document names only its own.
+        document = without_header(document, VERSION_HEADER)
         self.fast_path = FastPath(document)
         self._document = document
         self._authority: Authority | None = None
