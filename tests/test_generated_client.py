@@ -225,6 +225,7 @@ def test_seat_events_and_balances(api: Api) -> None:
         body=m.CreateSeatEventEndpointCreateSeatEventRequestModel.from_dict(
             {**sent, "total": 3, "customerEventId": "event-1"}
         ),
+        sequence_version=m.PostSeatEventsSequenceVersion("2024-07-30"),
     )
     api.call(
         "POST",
