@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from emulator.domain.customers import Contact, Customer, CustomerAlias
+from emulator.domain.contacts import Contact
+from emulator.domain.customers import Customer, CustomerAlias
 from emulator.domain.seat_events import Minted, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 

@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from emulator.domain.contacts import BILLING_PREFERENCES, Contact, ContactDraft
 from emulator.domain.customer_query import (
     AliasQuery,
     CustomerFilter,
@@ -27,15 +28,12 @@ from emulator.domain.customer_query import (
     customer_key_from_cursor,
 )
 from emulator.domain.customers import (
-    BILLING_PREFERENCES,
     CUSTOMER_STATUSES,
     STATE_REQUIRED_IN,
     TAX_STATUSES,
     Address,
     AliasDraft,
     AliasUpdate,
-    Contact,
-    ContactDraft,
     Customer,
     CustomerAlias,
     CustomerDraft,
@@ -342,7 +340,7 @@ def dump_customer_item(
 def dump_customer(customer: Customer, organizations: tuple[Organization, ...]) -> dict[str, Any]:
     """A whole customer (Customer): the list item, with contacts and status."""
     return dump_customer_item(customer, organizations) | {
-        "contacts": [dump_contact(c) for c in customer.contacts],
+        "contacts": [dump_contact(c) for c in customer.live_contacts],
         "status": customer.status,
     }
 

@@ -13,12 +13,11 @@ from marshmallow import (
     validates_schema,
 )
 
+from emulator.domain.contacts import BILLING_PREFERENCES, Contact
 from emulator.domain.customers import (
-    BILLING_PREFERENCES,
     CUSTOMER_STATUSES,
     DEFAULT_STATUS,
     TAX_STATUSES,
-    Contact,
     Customer,
     CustomerAlias,
     CustomerRuleError,
