@@ -28,9 +28,10 @@ from emulator.domain.seat_event_query import EPOCH
 from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
-from emulator.domain.timestamps import format_utc, parse_timestamp
-from emulator.schemas.base import LenientSchema
-from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address, present
+from emulator.domain.timestamps import parse_timestamp
+from emulator.schemas.base import LenientSchema, dump_time, present
+from emulator.schemas.contacts import dump_contact
+from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address
 from emulator.schemas.fields import Instant, TimestampText
 
 FORMAT = "sequence-emulator-state"
@@ -286,18 +287,7 @@ def dump_state_customer(customer: Customer) -> dict[str, Any]:
         createdAt=_precise(customer.created_at),
         legalName=customer.legal_name,
         address=dump_address(customer.address),
-        contacts=[
-            present(
-                id=c.id,
-                name=c.name,
-                email=c.email,
-                billingPreference=c.billing_preference,
-                createdAt=_precise(c.created_at),
-                updatedAt=_precise(c.updated_at),
-                archivedAt=_precise(c.archived_at),
-            )
-            for c in customer.contacts
-        ],
+        contacts=[dump_contact(c, precise=True) for c in customer.contacts],
         taxStatus=customer.tax_status,
         status=customer.status,
         url=customer.url,
@@ -331,7 +321,7 @@ def dump_state_alias(alias: CustomerAlias) -> dict[str, Any]:
 
 
 def _precise(value: datetime | None) -> str | None:
-    return None if value is None else format_utc(value, precise=True)
+    return dump_time(value, precise=True)
 
 
 STATE = StateSchema()
