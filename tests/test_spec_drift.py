@@ -55,6 +55,11 @@ CONTACT_OPERATIONS = (
     ("PUT", "/customers/{customer}/contacts/{id}"),
     ("POST", "/customers/{customer}/contacts/{id}/archive"),
 )
+ACCOUNT_OPERATIONS = (
+    ("GET", "/sequence-accounts"),
+    ("GET", "/sequence-accounts/{id}"),
+    ("PUT", "/sequence-accounts/{id}"),
+)
 ARCHIVE = ("POST", "/customers/{id}/archive")
 ERROR_REF = "#/components/schemas/Error"
 
@@ -116,6 +121,14 @@ def test_the_contact_operations_match_sequences_document(
         "response.429",
         "response.500.body",
     }
+
+
+def test_the_account_operations_match_sequences_document(
+    project: Document, reference: Document
+) -> None:
+    differences = compare(project, reference, ACCOUNT_OPERATIONS)
+
+    assert differences == [], "the project's document drifted:\n" + _listing(differences)
 
 
 def test_archiving_is_sequences_own_operation(project: Document, reference: Document) -> None:

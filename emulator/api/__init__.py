@@ -11,13 +11,22 @@ from emulator.api import (
     seat_balances,
     seat_events,
     seat_metrics,
+    sequence_accounts,
 )
 
 
 def product_blueprint() -> Blueprint:
     """A fresh parent blueprint holding every product resource."""
     parent = Blueprint("product", __name__)
-    resources = (seat_events, seat_balances, seat_metrics, customers, customer_aliases, contacts)
+    resources = (
+        seat_events,
+        seat_balances,
+        seat_metrics,
+        customers,
+        customer_aliases,
+        contacts,
+        sequence_accounts,
+    )
     for resource in resources:
         parent.register_blueprint(resource.blueprint())
     return parent

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from emulator.domain.accounts import AccountUpdate, SequenceAccount
 from emulator.domain.contacts import Contact, ContactDraft
 from emulator.domain.customer_query import AliasQuery, CustomerQuery
 from emulator.domain.customers import (
@@ -37,7 +38,8 @@ CUSTOMER_TABLES = ("customers", "customer_aliases")
 
 
 class Store:
-    """Seat events, seat metrics, customers and aliases per account, in one database."""
+    """Seat events, seat metrics, customers, aliases, contacts and account details per account,
+    in one database."""
 
     def __init__(self, database: Database, observe_id: Observe | None = None) -> None:
         self.database = database
@@ -228,6 +230,16 @@ class Store:
         """The real customer each of `aliases` stands for; the others are left out."""
         with self.database.read() as c:
             return customers.directory(c, account_id, aliases)
+
+    def sequence_account(self, account_id: str) -> SequenceAccount:
+        """The account's company details: as last updated, else the placeholders."""
+        with self.database.read() as c:
+            return accounts.details(c, account_id)
+
+    def update_sequence_account(self, account_id: str, update: AccountUpdate) -> SequenceAccount:
+        """Store the account's details with what the update gives, and answer them."""
+        with self.database.write(account_id) as c:
+            return accounts.update_details(c, account_id, update)
 
     def account_ids(self) -> list[str]:
         """Every account that holds data, sorted."""
