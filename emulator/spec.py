@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -31,3 +32,11 @@ def load_document(name: str = PRODUCT_DOCUMENT) -> dict[str, Any]:
     text = documents_dir().joinpath(name).read_text(encoding="utf-8")
     document: dict[str, Any] = yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
     return document
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """The country codes of the product document (Sequence's CountryCode), for input that
+    does not go through it, such as a state document."""
+    enum = load_document()["components"]["schemas"]["CountryCode1"]["enum"]
+    return frozenset(str(code) for code in enum)

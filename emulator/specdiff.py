@@ -80,6 +80,7 @@ PROJECT_ADDITIONS: tuple[Addition, ...] = (
     Addition("*ById", "response.404.body", "Error envelope where Sequence has an empty 404"),
     Addition("*ByIdAliases", "response.404.body", "Error envelope where Sequence has an empty 404"),
     Addition("*ByAlias", "response.404", "404 with the Error envelope for an unknown alias"),
+    Addition("*ByCustomerContacts", "response.404", "404 in the Error envelope, unknown customer"),
     Addition("*ByIdArchive", "response.404", "404 with the Error envelope for an unknown id"),
     Addition("post*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("put*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),

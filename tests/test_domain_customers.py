@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from emulator.domain.balances import BalanceFilter, SeatBalance, customer_balances
+from emulator.domain.contacts import ContactDraft
 from emulator.domain.customer_query import (
     CustomerSortBy,
     customer_cursor,
@@ -18,7 +19,6 @@ from emulator.domain.customer_query import (
 )
 from emulator.domain.customers import (
     Address,
-    ContactDraft,
     Customer,
     CustomerDraft,
     CustomerRef,

@@ -49,6 +49,17 @@ CUSTOMER_OPERATIONS = (
     ("PUT", "/customer-aliases/{id}"),
     ("DELETE", "/customer-aliases/{id}"),
 )
+CONTACT_OPERATIONS = (
+    ("GET", "/customers/{customer}/contacts"),
+    ("POST", "/customers/{customer}/contacts"),
+    ("PUT", "/customers/{customer}/contacts/{id}"),
+    ("POST", "/customers/{customer}/contacts/{id}/archive"),
+)
+ACCOUNT_OPERATIONS = (
+    ("GET", "/sequence-accounts"),
+    ("GET", "/sequence-accounts/{id}"),
+    ("PUT", "/sequence-accounts/{id}"),
+)
 ARCHIVE = ("POST", "/customers/{id}/archive")
 ERROR_REF = "#/components/schemas/Error"
 
@@ -91,6 +102,31 @@ def test_the_customer_operations_match_sequences_document(
     project: Document, reference: Document
 ) -> None:
     differences = compare(project, reference, CUSTOMER_OPERATIONS)
+
+    assert differences == [], "the project's document drifted:\n" + _listing(differences)
+
+
+def test_the_contact_operations_match_sequences_document(
+    project: Document, reference: Document
+) -> None:
+    comparison = compare_with_suppressed(project, reference, CONTACT_OPERATIONS)
+
+    assert comparison.reported == (), "drifted:\n" + _listing(list(comparison.reported))
+    # Added only what every operation gets: error bodies, 404 for what is unknown, 413, 429.
+    assert {difference.location for difference, _ in comparison.suppressed} == {
+        "response.400.body",
+        "response.401.body",
+        "response.404",
+        "response.413",
+        "response.429",
+        "response.500.body",
+    }
+
+
+def test_the_account_operations_match_sequences_document(
+    project: Document, reference: Document
+) -> None:
+    differences = compare(project, reference, ACCOUNT_OPERATIONS)
 
     assert differences == [], "the project's document drifted:\n" + _listing(differences)
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from conftest import STORE_KINDS, NewStore
 
+from emulator.domain.contacts import ContactDraft
 from emulator.domain.customer_query import (
     AliasQuery,
     CustomerFilter,
@@ -25,7 +26,6 @@ from emulator.domain.customers import (
     Address,
     AliasDraft,
     AliasUpdate,
-    ContactDraft,
     CustomerDraft,
     CustomerRef,
     CustomerRuleError,

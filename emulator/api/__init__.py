@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from emulator.api import customer_aliases, customers, seat_balances, seat_events, seat_metrics
+from emulator.api import (
+    contacts,
+    customer_aliases,
+    customers,
+    seat_balances,
+    seat_events,
+    seat_metrics,
+    sequence_accounts,
+)
 
 
 def product_blueprint() -> Blueprint:
     """A fresh parent blueprint holding every product resource."""
     parent = Blueprint("product", __name__)
-    for resource in (seat_events, seat_balances, seat_metrics, customers, customer_aliases):
+    resources = (
+        seat_events,
+        seat_balances,
+        seat_metrics,
+        customers,
+        customer_aliases,
+        contacts,
+        sequence_accounts,
+    )
+    for resource in resources:
         parent.register_blueprint(resource.blueprint())
     return parent

@@ -28,8 +28,8 @@ def name_contains(legal_name: str, wanted: str) -> bool:
 
 
 def folded_emails(customer: Customer) -> str:
-    """The contacts' emails, case-folded, one per line: what the email filter searches."""
-    return "\n".join(contact.email.casefold() for contact in customer.contacts)
+    """The live contacts' emails, case-folded, one per line: what the email filter searches."""
+    return "\n".join(contact.email.casefold() for contact in customer.live_contacts)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,17 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from emulator.domain.contacts import (
+    PRIMARY,
+    STANDARD,
+    BillingRuleError,
+    Contact,
+    ContactDraft,
+    check_billing,
+    live,
+    new_contact,
+    replaced,
+)
 from emulator.domain.seat_events import VOID_ALIAS, Minted
 
 # Fixed forever: an implicit customer's id must not change between releases.
@@ -24,8 +35,6 @@ ORGANIZATION_NAMESPACE = uuid.UUID("5c1d7a3e-9b2f-5e4a-8c6d-1f0e2d3c4b5a")
 TAX_STATUSES = ("TAXED", "TAX_EXEMPT", "REVERSE_CHARGED")
 CUSTOMER_STATUSES = ("DRAFT", "ACTIVE")
 DEFAULT_STATUS = "ACTIVE"  # Sequence: "the default state when a customer is created via API"
-BILLING_PREFERENCES = ("PRIMARY", "STANDARD", "NONE")
-PRIMARY, STANDARD = "PRIMARY", "STANDARD"
 STATE_REQUIRED_IN = frozenset({"US", "CA"})  # Sequence: "required for USA and Canada"
 
 
@@ -62,28 +71,6 @@ class Address:
     country: str
     line2: str | None = None
     state: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ContactDraft:
-    """A contact as a client sends it."""
-
-    name: str
-    email: str
-    billing_preference: str
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """A stored contact."""
-
-    id: str
-    name: str
-    email: str
-    billing_preference: str
-    created_at: datetime
-    updated_at: datetime
-    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +133,15 @@ class Customer:
         return host.removeprefix("www.") if host else None
 
     @property
+    def live_contacts(self) -> tuple[Contact, ...]:
+        """The contacts that are not archived: what Customer.contacts shows."""
+        return live(self.contacts)
+
+    @property
     def main_contact(self) -> Contact | None:
         """The PRIMARY contact, else the first one [decision]."""
-        primary = [c for c in self.contacts if c.billing_preference == PRIMARY]
-        candidates = primary or list(self.contacts)
+        primary = [c for c in self.live_contacts if c.billing_preference == PRIMARY]
+        candidates = primary or list(self.live_contacts)
         return candidates[0] if candidates else None
 
     @property
@@ -162,23 +154,22 @@ class Customer:
     def billing_emails(self) -> tuple[str, ...]:
         """Emails of contacts that receive billing communications, PRIMARY ones first."""
         ranked = sorted(
-            (c for c in self.contacts if c.billing_preference in (PRIMARY, STANDARD)),
+            (c for c in self.live_contacts if c.billing_preference in (PRIMARY, STANDARD)),
             key=lambda c: c.billing_preference != PRIMARY,
         )
         return tuple(c.email for c in ranked)
 
     def has_email(self, email: str) -> bool:
-        """Whether a contact has this email, ignoring case."""
-        return email.casefold() in (c.email.casefold() for c in self.contacts)
+        """Whether a live contact has this email, ignoring case."""
+        return email.casefold() in (c.email.casefold() for c in self.live_contacts)
 
 
 def check_contacts(contacts: Sequence[ContactDraft]) -> None:
     """Sequence: if any contact receives billing communications, one must be PRIMARY."""
-    billed = [c for c in contacts if c.billing_preference in (PRIMARY, STANDARD)]
-    if billed and not any(c.billing_preference == PRIMARY for c in billed):
-        raise CustomerRuleError(
-            "contacts", "A contact receives billing communications, so one must be PRIMARY"
-        )
+    try:
+        check_billing(c.billing_preference for c in contacts)
+    except BillingRuleError as error:
+        raise CustomerRuleError("contacts", str(error)) from None
 
 
 def check_alias_values(values: Sequence[str], field_name: str) -> None:
@@ -222,7 +213,7 @@ def new_customer(draft: CustomerDraft, account_id: str, mint: Callable[[], Minte
         account_id=account_id,
         legal_name=draft.legal_name,
         address=draft.address,
-        contacts=tuple(_new_contact(c, mint(), now) for c in draft.contacts),
+        contacts=tuple(new_contact(c, mint(), now) for c in draft.contacts),
         tax_status=draft.tax_status,
         status=draft.status or DEFAULT_STATUS,
         created_at=now,
@@ -238,13 +229,13 @@ def updated_customer(
     customer: Customer, draft: CustomerDraft, now: datetime, mint: Callable[[], Minted]
 ) -> Customer:
     """The customer after PUT: required fields and contacts replaced, optional ones kept when
-    left out [decision]; a contact keeps its id when its email is sent again."""
+    left out [decision]; a live contact keeps its id when its email is sent again."""
     check_contacts(draft.contacts)
     return replace(
         customer,
         legal_name=draft.legal_name,
         address=draft.address,
-        contacts=_replaced_contacts(customer.contacts, draft.contacts, now, mint),
+        contacts=replaced(customer.contacts, draft.contacts, now, mint),
         tax_status=draft.tax_status,
         status=draft.status or customer.status,
         url=draft.url if draft.url is not None else customer.url,
@@ -264,41 +255,6 @@ def updated_customer(
 def archived_customer(customer: Customer, now: datetime) -> Customer:
     """The customer archived; archiving again keeps the first time [decision]."""
     return customer if customer.is_archived else replace(customer, archived_at=now)
-
-
-def _new_contact(draft: ContactDraft, minted: Minted, now: datetime) -> Contact:
-    return Contact(minted.id, draft.name, draft.email, draft.billing_preference, now, now)
-
-
-def _replaced_contacts(
-    existing: Iterable[Contact],
-    drafts: Iterable[ContactDraft],
-    now: datetime,
-    mint: Callable[[], Minted],
-) -> tuple[Contact, ...]:
-    by_email = {c.email.casefold(): c for c in existing}
-    contacts: list[Contact] = []
-    for draft in drafts:
-        known = by_email.pop(draft.email.casefold(), None)
-        if known is None:
-            contacts.append(_new_contact(draft, mint(), now))
-        elif (known.name, known.email, known.billing_preference) == (
-            draft.name,
-            draft.email,
-            draft.billing_preference,
-        ):
-            contacts.append(known)
-        else:
-            contacts.append(
-                replace(
-                    known,
-                    name=draft.name,
-                    email=draft.email,
-                    billing_preference=draft.billing_preference,
-                    updated_at=now,
-                )
-            )
-    return tuple(contacts)
 
 
 # --- Organizations ------------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from emulator.domain.customers import Contact, Customer, CustomerAlias
+from emulator.domain.accounts import SequenceAccount
+from emulator.domain.contacts import Contact
+from emulator.domain.customers import Customer, CustomerAlias
 from emulator.domain.seat_events import Minted, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 
@@ -13,7 +15,8 @@ from emulator.domain.seat_metrics import SeatMetric
 @dataclass(frozen=True)
 class AccountState:
     """Every stored version of every seat event (in id order), every seat metric, every
-    customer and every customer alias (live or not).
+    customer and every customer alias (live or not), and the account's company details once
+    updated (None: the placeholders).
 
     A hand-written seed may leave ids out (empty strings); with_minted_ids fills them. It may
     also give aliases inline with a customer: `seeded_aliases` holds them as (index of the
@@ -26,6 +29,7 @@ class AccountState:
     customers: tuple[Customer, ...] = ()
     customer_aliases: tuple[CustomerAlias, ...] = ()
     seeded_aliases: tuple[tuple[int, str], ...] = ()
+    sequence_account: SequenceAccount | None = None
 
     def ids(self) -> Iterator[str]:
         """Every id the document gives."""

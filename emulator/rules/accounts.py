@@ -1,16 +1,38 @@
-"""Whole accounts: export, import (a replay in id order) and reset (BEHAVIOUR.md §9)."""
+"""Whole accounts: their company details, export, import (a replay in id order) and reset
+(BEHAVIOUR.md §9, §13)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from emulator.domain.accounts import (
+    AccountUpdate,
+    SequenceAccount,
+    placeholder_account,
+    updated_account,
+)
 from emulator.domain.state import AccountState
 from emulator.rules import seat_events
 from emulator.store import accounts as account_rows
 from emulator.store import customers as customer_rows
 from emulator.store import seat_events as event_rows
 from emulator.store import seat_metrics as metric_rows
+from emulator.store import sequence_accounts as details_rows
 from emulator.store.database import Transaction
+
+
+def details(transaction: Transaction, account_id: str) -> SequenceAccount:
+    """The account's company details: as last updated, else the placeholders."""
+    return details_rows.find(transaction, account_id) or placeholder_account(account_id)
+
+
+def update_details(
+    transaction: Transaction, account_id: str, update: AccountUpdate
+) -> SequenceAccount:
+    """Store the account's details with what the update gives."""
+    account = updated_account(details(transaction, account_id), update)
+    details_rows.put(transaction, account)
+    return account
 
 
 def export(transaction: Transaction, account_id: str | None) -> list[AccountState]:
@@ -27,6 +49,7 @@ def _state(transaction: Transaction, account_id: str) -> AccountState:
         tuple(metric_rows.all_metrics(transaction, account_id)),
         tuple(customer_rows.all_customers(transaction, account_id)),
         tuple(customer_rows.all_aliases(transaction, account_id)),
+        sequence_account=details_rows.find(transaction, account_id),
     )
 
 
@@ -52,3 +75,5 @@ def _load(transaction: Transaction, state: AccountState) -> None:
     customer_rows.insert_aliases(
         transaction, [replace(a, account_id=account) for a in state.customer_aliases]
     )
+    if state.sequence_account is not None:
+        details_rows.put(transaction, replace(state.sequence_account, account_id=account))

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from emulator.domain.accounts import AccountUpdate, SequenceAccount
+from emulator.domain.contacts import Contact, ContactDraft
 from emulator.domain.customer_query import AliasQuery, CustomerQuery
 from emulator.domain.customers import (
     AliasDirectory,
@@ -23,7 +25,7 @@ from emulator.domain.seat_event_query import SeatEventQuery
 from emulator.domain.seat_events import SeatEvent, SeatEventDraft
 from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
 from emulator.domain.state import AccountState
-from emulator.rules import accounts, customers, seat_events, seat_metrics
+from emulator.rules import accounts, contacts, customers, seat_events, seat_metrics
 from emulator.rules.minting import Mint, Observe, observed
 from emulator.store import accounts as account_rows
 from emulator.store import customers as customer_rows
@@ -36,7 +38,8 @@ CUSTOMER_TABLES = ("customers", "customer_aliases")
 
 
 class Store:
-    """Seat events, seat metrics, customers and aliases per account, in one database."""
+    """Seat events, seat metrics, customers, aliases, contacts and account details per account,
+    in one database."""
 
     def __init__(self, database: Database, observe_id: Observe | None = None) -> None:
         self.database = database
@@ -148,6 +151,40 @@ class Store:
         with self.database.read() as c:
             return customers.listing(c, account_id, query)
 
+    def contacts(
+        self, account_id: str, customer_id: str, include_archived: bool = False
+    ) -> tuple[Contact, ...] | None:
+        """A customer's contacts, archived ones only when asked; None if unknown."""
+        with self.database.read() as c:
+            return contacts.listing(c, account_id, customer_id, include_archived)
+
+    def create_contact(
+        self, account_id: str, customer_id: str, draft: ContactDraft, mint: Mint
+    ) -> Contact | None:
+        """Add a contact to a customer, or BillingRuleError; None if the customer is unknown."""
+        with self.database.write(account_id) as c:
+            minting = observed(mint, self._observe, c, account_id, *CUSTOMER_TABLES)
+            return contacts.create(c, account_id, customer_id, draft, minting)
+
+    def update_contact(
+        self,
+        account_id: str,
+        customer_id: str,
+        contact_id: str,
+        draft: ContactDraft,
+        now: datetime,
+    ) -> Contact | None:
+        """A contact's new fields, or BillingRuleError; None if the customer has no such one."""
+        with self.database.write(account_id) as c:
+            return contacts.update(c, account_id, customer_id, contact_id, draft, now)
+
+    def archive_contact(
+        self, account_id: str, customer_id: str, contact_id: str, now: datetime
+    ) -> Contact | None:
+        """Archive a contact, or BillingRuleError; None if the customer has no such one."""
+        with self.database.write(account_id) as c:
+            return contacts.archive(c, account_id, customer_id, contact_id, now)
+
     def create_customer_alias(
         self,
         account_id: str,
@@ -193,6 +230,16 @@ class Store:
         """The real customer each of `aliases` stands for; the others are left out."""
         with self.database.read() as c:
             return customers.directory(c, account_id, aliases)
+
+    def sequence_account(self, account_id: str) -> SequenceAccount:
+        """The account's company details: as last updated, else the placeholders."""
+        with self.database.read() as c:
+            return accounts.details(c, account_id)
+
+    def update_sequence_account(self, account_id: str, update: AccountUpdate) -> SequenceAccount:
+        """Store the account's details with what the update gives, and answer them."""
+        with self.database.write(account_id) as c:
+            return accounts.update_details(c, account_id, update)
 
     def account_ids(self) -> list[str]:
         """Every account that holds data, sorted."""

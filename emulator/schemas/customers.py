@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from emulator.domain.contacts import ContactDraft
 from emulator.domain.customer_query import (
     AliasQuery,
     CustomerFilter,
@@ -27,15 +28,12 @@ from emulator.domain.customer_query import (
     customer_key_from_cursor,
 )
 from emulator.domain.customers import (
-    BILLING_PREFERENCES,
     CUSTOMER_STATUSES,
     STATE_REQUIRED_IN,
     TAX_STATUSES,
     Address,
     AliasDraft,
     AliasUpdate,
-    Contact,
-    ContactDraft,
     Customer,
     CustomerAlias,
     CustomerDraft,
@@ -47,7 +45,8 @@ from emulator.domain.customers import (
 )
 from emulator.domain.pages import InvalidCursorError, Page, PageRequest, encode_cursor
 from emulator.domain.timestamps import format_utc
-from emulator.schemas.base import LenientSchema
+from emulator.schemas.base import LenientSchema, dump_time, present
+from emulator.schemas.contacts import ContactDraftSchema, dump_contact
 from emulator.schemas.pages import PagedQuerySchema, dump_page
 
 T = TypeVar("T")
@@ -96,21 +95,6 @@ class AddressSchema(LenientSchema):
     def make_address(self, data: dict[str, Any], **_: Any) -> Address:
         """Build the domain object."""
         return Address(**data)
-
-
-class ContactDraftSchema(LenientSchema):
-    """A contact in a customer request."""
-
-    name = fields.String(required=True)
-    email = fields.String(required=True)
-    billing_preference = fields.String(
-        data_key="billingPreference", required=True, validate=validate.OneOf(BILLING_PREFERENCES)
-    )
-
-    @post_load
-    def make_contact(self, data: dict[str, Any], **_: Any) -> ContactDraft:
-        """Build the domain object."""
-        return ContactDraft(**data)
 
 
 class IntegrationIdDraftSchema(LenientSchema):
@@ -270,11 +254,6 @@ ALIAS_LIST_QUERY = AliasListQuerySchema()
 # --- Responses ----------------------------------------------------------------------------
 
 
-def present(**values: Any) -> dict[str, Any]:
-    """The keyword arguments that have a value: absent rather than null."""
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def dump_address(address: Address) -> dict[str, Any]:
     """An Address object."""
     return present(
@@ -287,25 +266,12 @@ def dump_address(address: Address) -> dict[str, Any]:
     )
 
 
-def dump_contact(contact: Contact) -> dict[str, Any]:
-    """A Contact object."""
-    return present(
-        id=contact.id,
-        name=contact.name,
-        email=contact.email,
-        billingPreference=contact.billing_preference,
-        createdAt=format_utc(contact.created_at),
-        updatedAt=format_utc(contact.updated_at),
-        archivedAt=_time(contact.archived_at),
-    )
-
-
 def dump_integration_id(integration: IntegrationId) -> dict[str, Any]:
     """An IntegrationId1 object."""
     return present(
         service=integration.service,
         id=integration.id,
-        lastSynced=_time(integration.last_synced),
+        lastSynced=dump_time(integration.last_synced),
         isPending=integration.is_pending,
     )
 
@@ -333,7 +299,7 @@ def dump_customer_item(
         domain=customer.domain,
         label=customer.label,
         integrationIds=[dump_integration_id(i) for i in customer.integration_ids],
-        archivedAt=_time(customer.archived_at),
+        archivedAt=dump_time(customer.archived_at),
         taxStatus=customer.tax_status,
         customProperties=dict(customer.custom_properties),
     )
@@ -342,7 +308,7 @@ def dump_customer_item(
 def dump_customer(customer: Customer, organizations: tuple[Organization, ...]) -> dict[str, Any]:
     """A whole customer (Customer): the list item, with contacts and status."""
     return dump_customer_item(customer, organizations) | {
-        "contacts": [dump_contact(c) for c in customer.contacts],
+        "contacts": [dump_contact(c) for c in customer.live_contacts],
         "status": customer.status,
     }
 
@@ -360,7 +326,7 @@ def dump_customer_by_alias(customer: Customer) -> dict[str, Any]:
         url=customer.url,
         label=customer.label,
         integrationIds=[dump_integration_id(i) for i in customer.integration_ids],
-        archivedAt=_time(customer.archived_at),
+        archivedAt=dump_time(customer.archived_at),
         billingEmails=list(customer.billing_emails),
         taxStatus=customer.tax_status,
     )
@@ -369,9 +335,9 @@ def dump_customer_by_alias(customer: Customer) -> dict[str, Any]:
 def dump_alias(alias: CustomerAlias) -> dict[str, Any]:
     """An alias with its label and end times (CustomerAliasResponseModel)."""
     return dump_alias_brief(alias) | present(
-        deletedAt=_time(alias.deleted_at),
+        deletedAt=dump_time(alias.deleted_at),
         label=alias.label,
-        archivedAt=_time(alias.archived_at),
+        archivedAt=dump_time(alias.archived_at),
     )
 
 
@@ -409,7 +375,3 @@ def dump_alias_page(page: Page[CustomerAlias]) -> dict[str, Any]:
 def without_empty_cursors(listed: dict[str, Any]) -> dict[str, Any]:
     """PaginationMeta5: a cursor with nowhere to go is left out, not null."""
     return listed | {"pagination": present(**listed["pagination"])}
-
-
-def _time(value: Any) -> str | None:
-    return None if value is None else format_utc(value)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from emulator.domain.pages import Page
+from emulator.domain.pages import Page, PageRequest, decode_cursor
 from emulator.schemas.base import LenientSchema
 
 T = TypeVar("T")
@@ -25,6 +25,32 @@ class PagedQuerySchema(LenientSchema):
         """Refuse `after` and `before` together."""
         if data.get("after") is not None and data.get("before") is not None:
             raise ValidationError("Give either after or before, not both", field_name="before")
+
+
+class IdPagedQuerySchema(PagedQuerySchema):
+    """`limit`, `after` and `before` of a list in id order: a cursor holds one id."""
+
+    def checked_id(self, value: str) -> str:
+        """The id a cursor holds, or ValueError; any text by default."""
+        return value
+
+    @post_load
+    def make_page(self, data: dict[str, Any], **_: Any) -> PageRequest[str]:
+        """Build the page request, decoding cursors to ids."""
+        return PageRequest(
+            limit=data["limit"],
+            after=self._id(data["after"], "after"),
+            before=self._id(data["before"], "before"),
+        )
+
+    def _id(self, cursor: str | None, name: str) -> str | None:
+        if cursor is None:
+            return None
+        try:
+            (found,) = decode_cursor(cursor, 1)
+            return self.checked_id(found)
+        except ValueError:
+            raise ValidationError(f"{cursor!r} is not a cursor from this server", name) from None
 
 
 def dump_page(

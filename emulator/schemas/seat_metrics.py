@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load
+from marshmallow import Schema, fields, post_load
 
-from emulator.domain.pages import Page, PageRequest, decode_cursor, encode_cursor
+from emulator.domain.pages import Page, encode_cursor
 from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
-from emulator.schemas.pages import PagedQuerySchema, dump_page
+from emulator.schemas.pages import IdPagedQuerySchema, dump_page
 
 
 class SeatMetricDraftSchema(LenientSchema):
@@ -52,27 +52,12 @@ class SeatMetricSchema(Schema):
     updated_at = Instant(data_key="updatedAt")
 
 
-class SeatMetricListQuerySchema(PagedQuerySchema):
-    """The query string of GET /seat-metrics: newest first."""
+class SeatMetricListQuerySchema(IdPagedQuerySchema):
+    """The query string of GET /seat-metrics: newest first, cursors hold metric ids."""
 
-    @post_load
-    def make_page(self, data: dict[str, Any], **_: Any) -> PageRequest[str]:
-        """Build the page request, decoding cursors to metric ids."""
-        return PageRequest(
-            limit=data["limit"],
-            after=_metric_id(data["after"], "after"),
-            before=_metric_id(data["before"], "before"),
-        )
-
-
-def _metric_id(cursor: str | None, name: str) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        (metric_id,) = decode_cursor(cursor, 1)
-        return str(uuid.UUID(metric_id))
-    except ValueError:
-        raise ValidationError(f"{cursor!r} is not a cursor from this server", name) from None
+    def checked_id(self, value: str) -> str:
+        """A metric id is a UUID."""
+        return str(uuid.UUID(value))
 
 
 METRIC_DRAFT = SeatMetricDraftSchema()

@@ -13,12 +13,17 @@ from marshmallow import (
     validates_schema,
 )
 
+from emulator.domain.accounts import (
+    AccountUpdate,
+    SequenceAccount,
+    placeholder_account,
+    updated_account,
+)
+from emulator.domain.contacts import BILLING_PREFERENCES, Contact
 from emulator.domain.customers import (
-    BILLING_PREFERENCES,
     CUSTOMER_STATUSES,
     DEFAULT_STATUS,
     TAX_STATUSES,
-    Contact,
     Customer,
     CustomerAlias,
     CustomerRuleError,
@@ -29,19 +34,35 @@ from emulator.domain.seat_event_query import EPOCH
 from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
-from emulator.domain.timestamps import format_utc, parse_timestamp
-from emulator.schemas.base import LenientSchema
-from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address, present
+from emulator.domain.timestamps import parse_timestamp
+from emulator.schemas.base import LenientSchema, dump_time, present
+from emulator.schemas.contacts import dump_contact
+from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address
 from emulator.schemas.fields import Instant, TimestampText
+from emulator.schemas.sequence_accounts import AccountUpdateSchema, dump_account
+from emulator.spec import country_codes
 
 FORMAT = "sequence-emulator-state"
 VERSION = 1
+# What an account's details keep; its id, creation time and organisation are derived.
+STATE_ACCOUNT_FIELDS = (
+    "companyName",
+    "companyNumber",
+    "country",
+    "sendCustomerNotifications",
+    "alertEmailAddresses",
+)
 
 
 _UUID = validate.Regexp(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
     error="Expected a lower-case UUID (as the emulator exports), or no id at all",
 )
+
+
+def _country_code(code: str | None) -> None:
+    if code is not None and code not in country_codes():
+        raise ValidationError(f"{code!r} is not a country code of Sequence's CountryCode")
 
 
 class StateSeatEventSchema(LenientSchema):
@@ -146,8 +167,16 @@ class StateAliasSchema(LenientSchema):
     archived_at = Instant(data_key="archivedAt", precise=True, load_default=None)
 
 
+class StateSequenceAccountSchema(AccountUpdateSchema):
+    """The account's company details; a field left out keeps its placeholder. The country is
+    checked here, as the control plane's document does not list the codes."""
+
+    country = fields.String(allow_none=True, load_default=None, validate=_country_code)
+
+
 class AccountStateSchema(LenientSchema):
-    """One account's data; customers and aliases may be left out (documents before them)."""
+    """One account's data; customers, aliases and details may be left out (documents before
+    them)."""
 
     account_id = fields.String(data_key="id", required=True)
     seat_events = fields.List(
@@ -159,6 +188,9 @@ class AccountStateSchema(LenientSchema):
     customers = fields.List(fields.Nested(StateCustomerSchema), load_default=list)
     customer_aliases = fields.List(
         fields.Nested(StateAliasSchema), data_key="customerAliases", load_default=list
+    )
+    sequence_account = fields.Nested(
+        StateSequenceAccountSchema, data_key="sequenceAccount", load_default=None
     )
 
     @validates_schema
@@ -200,7 +232,14 @@ class AccountStateSchema(LenientSchema):
             tuple(_customer(account, c) for c in customers),
             tuple(CustomerAlias(account_id=account, **a) for a in data["customer_aliases"]),
             seeded,
+            _sequence_account(account, data["sequence_account"]),
         )
+
+
+def _sequence_account(account_id: str, details: AccountUpdate | None) -> SequenceAccount | None:
+    if details is None:
+        return None
+    return updated_account(placeholder_account(account_id), details)
 
 
 def _customer(account_id: str, data: dict[str, Any]) -> Customer:
@@ -275,9 +314,18 @@ def dump_state(accounts: list[AccountState]) -> dict[str, Any]:
                 "customers": [dump_state_customer(c) for c in account.customers],
                 "customerAliases": [dump_state_alias(a) for a in account.customer_aliases],
             }
+            | _dumped_sequence_account(account.sequence_account)
             for account in accounts
         ],
     }
+
+
+def _dumped_sequence_account(account: SequenceAccount | None) -> dict[str, Any]:
+    """The account's details as the state document keeps them, where they were updated."""
+    if account is None:
+        return {}
+    dumped = dump_account(account)
+    return {"sequenceAccount": {key: dumped[key] for key in STATE_ACCOUNT_FIELDS}}
 
 
 def dump_state_customer(customer: Customer) -> dict[str, Any]:
@@ -287,18 +335,7 @@ def dump_state_customer(customer: Customer) -> dict[str, Any]:
         createdAt=_precise(customer.created_at),
         legalName=customer.legal_name,
         address=dump_address(customer.address),
-        contacts=[
-            present(
-                id=c.id,
-                name=c.name,
-                email=c.email,
-                billingPreference=c.billing_preference,
-                createdAt=_precise(c.created_at),
-                updatedAt=_precise(c.updated_at),
-                archivedAt=_precise(c.archived_at),
-            )
-            for c in customer.contacts
-        ],
+        contacts=[dump_contact(c, precise=True) for c in customer.contacts],
         taxStatus=customer.tax_status,
         status=customer.status,
         url=customer.url,
@@ -332,7 +369,7 @@ def dump_state_alias(alias: CustomerAlias) -> dict[str, Any]:
 
 
 def _precise(value: datetime | None) -> str | None:
-    return None if value is None else format_utc(value, precise=True)
+    return dump_time(value, precise=True)
 
 
 STATE = StateSchema()

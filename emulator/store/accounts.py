@@ -12,12 +12,13 @@ from emulator.store.tables import (
     customers,
     seat_events,
     seat_metrics,
+    sequence_accounts,
 )
 
 
 def account_ids(transaction: Transaction) -> list[str]:
     """Every account that holds data, sorted."""
-    holders = (seat_events, seat_metrics, customers, customer_aliases)
+    holders = (seat_events, seat_metrics, customers, customer_aliases, sequence_accounts)
     query = union(*(select(table.c.account_id).distinct() for table in holders))
     return sorted(transaction.scalars(query))
 

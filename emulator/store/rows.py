@@ -14,8 +14,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table
 
+from emulator.domain.contacts import Contact
 from emulator.domain.customer_query import folded_emails
-from emulator.domain.customers import Address, Contact, Customer, CustomerAlias, IntegrationId
+from emulator.domain.customers import Address, Customer, CustomerAlias, IntegrationId
 from emulator.domain.seat_event_query import EPOCH, micros
 from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric

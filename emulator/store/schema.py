@@ -2,8 +2,8 @@
 
 SQLite keeps the schema version in its header (PRAGMA user_version), so a file can be judged
 before SQLite writes anything; PostgreSQL keeps it in a one-row table. Every version so far only
-added tables or columns: an upgrade creates the tables an older database lacks, then adds
-the columns of the tables it had.
+added tables or columns: an upgrade creates the tables an older database lacks, adds the
+columns of the tables it had, and fills in the columns derived from a customer's details.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ from sqlalchemy import (
 )
 
 from emulator.store.database import ALL_ACCOUNTS, Database, StoreError
+from emulator.store.rows import customer_of, customer_values
 from emulator.store.tables import customers, metadata
 
 # 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name, and the
-# clock, fault rules and journal of a shared sandbox.
-SCHEMA_VERSION = 3
+# clock, fault rules and journal of a shared sandbox; 4: accounts' company details, and
+# customers.emails without archived contacts.
+SCHEMA_VERSION = 4
 
 # https://www.sqlite.org/fileformat.html#the_database_header
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -112,7 +114,11 @@ def prepare(database: Database, where: str) -> None:
         if version < SCHEMA_VERSION:
             metadata.create_all(connection)
             if 2 <= version < 3:
-                _add_folded_names(connection)
+                connection.execute(
+                    text("ALTER TABLE customers ADD COLUMN folded_name TEXT NOT NULL DEFAULT ''")
+                )
+            if 2 <= version < 4:
+                _derive_customer_columns(connection)
             _write_version(connection, version)
 
 
@@ -136,19 +142,15 @@ def _exclusive(database: Database) -> Iterator[Connection]:
             yield connection
 
 
-def _add_folded_names(connection: Connection) -> None:
-    """Version 3 filters customers by their case-folded legal name, kept in a column."""
-    connection.execute(
-        text("ALTER TABLE customers ADD COLUMN folded_name TEXT NOT NULL DEFAULT ''")
-    )
-    rows = connection.execute(
-        select(customers.c.account_id, customers.c.id, customers.c.legal_name)
-    )
-    for account_id, customer_id, name in list(rows):
+def _derive_customer_columns(connection: Connection) -> None:
+    """The columns lists filter on, computed again from each customer: version 3 added the
+    case-folded legal name, version 4 leaves archived contacts out of the emails."""
+    for row in list(connection.execute(select(customers)).mappings()):
+        derived = customer_values(customer_of(dict(row)))
         connection.execute(
             update(customers)
-            .where(customers.c.account_id == account_id, customers.c.id == customer_id)
-            .values(folded_name=name.casefold())
+            .where(customers.c.account_id == row["account_id"], customers.c.id == row["id"])
+            .values(emails=derived["emails"], folded_name=derived["folded_name"])
         )
 
 

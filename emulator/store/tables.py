@@ -182,6 +182,25 @@ idempotency_keys = Table(
     sqlite_with_rowid=False,
 )
 
+# An account's company details, once updated (an account without a row answers placeholders);
+# alert_email_addresses is a JSON list.
+sequence_accounts = Table(
+    "sequence_accounts",
+    metadata,
+    _text("account_id", key=True),
+    _text("company_name"),
+    _text("company_number"),
+    _text("country"),
+    Column(
+        "send_customer_notifications",
+        Integer,
+        CheckConstraint("send_customer_notifications IN (0, 1)"),
+        nullable=False,
+    ),
+    _text("alert_email_addresses"),
+    sqlite_with_rowid=False,
+)
+
 # The test controls of a sandbox that several processes share (BEHAVIOUR.md §14): one clock
 # row, the fault rules (JSON, with their counts apart), and the request journal.
 emulator_clock = Table(
@@ -232,4 +251,5 @@ ACCOUNT_TABLES = (
     customers,
     customer_aliases,
     idempotency_keys,
+    sequence_accounts,
 )
