@@ -209,6 +209,14 @@ CUSTOMER = {
 }
 
 
+def create_customer(api: Api) -> Any:
+    """CUSTOMER, created through the generated client (a test that uses it declares the POST)."""
+    m = api.models
+    return api.call(
+        "POST", "/customers", m.Customer, body=m.CreateOrUpdateCustomerRequest.from_dict(CUSTOMER)
+    )
+
+
 @calls(
     ("POST", "/seat-events"),
     ("GET", "/seat-events"),
@@ -349,9 +357,7 @@ def test_customers(api: Api) -> None:
 )
 def test_customer_aliases(api: Api) -> None:
     m = api.models
-    customer = api.call(
-        "POST", "/customers", m.Customer, body=m.CreateOrUpdateCustomerRequest.from_dict(CUSTOMER)
-    )
+    customer = create_customer(api)
     alias = api.call(
         "POST",
         "/customer-aliases",
@@ -384,6 +390,120 @@ def test_customer_aliases(api: Api) -> None:
     assert (by_alias.id, by_alias.legal_name) == (customer.id, "Acme Ltd")
     assert (relabelled.id, relabelled.label) == (alias.id, "EU")
     assert isinstance(deleted.deleted_at, str)
+
+
+@calls(
+    ("POST", "/customers"),
+    ("POST", "/customers/{customer}/contacts"),
+    ("GET", "/customers/{customer}/contacts"),
+    ("PUT", "/customers/{customer}/contacts/{id}"),
+    ("POST", "/customers/{customer}/contacts/{id}/archive"),
+    ("GET", "/customers/{id}"),
+)
+def test_contacts(api: Api) -> None:
+    m = api.models
+    customer = create_customer(api)
+    [primary] = customer.contacts
+    created = api.call(
+        "POST",
+        "/customers/{customer}/contacts",
+        m.Contact,
+        customer=customer.id,
+        body=m.ContactRequestModel.from_dict(
+            {"name": "Bob Cole", "email": "bob@acme.test", "billingPreference": "STANDARD"}
+        ),
+    )
+    listed = api.call(
+        "GET", "/customers/{customer}/contacts", m.ContactResponseModel, customer=customer.id
+    )
+    with_new = api.call("GET", "/customers/{id}", m.Customer, id=customer.id)
+    updated = api.call(
+        "PUT",
+        "/customers/{customer}/contacts/{id}",
+        m.Contact,
+        customer=customer.id,
+        id=created.id,
+        body=m.ContactRequestModel.from_dict(
+            {"name": "Bob Cole", "email": "bob@acme.example", "billingPreference": "NONE"}
+        ),
+    )
+    after_update = api.call(
+        "GET", "/customers/{customer}/contacts", m.ContactResponseModel, customer=customer.id
+    )
+    archived = api.call(
+        "POST",
+        "/customers/{customer}/contacts/{id}/archive",
+        m.Contact,
+        customer=customer.id,
+        id=created.id,
+    )
+    live = api.call(
+        "GET", "/customers/{customer}/contacts", m.ContactResponseModel, customer=customer.id
+    )
+    every = api.call(
+        "GET",
+        "/customers/{customer}/contacts",
+        m.ContactResponseModel,
+        customer=customer.id,
+        include_archived=True,
+    )
+    after_archive = api.call("GET", "/customers/{id}", m.Customer, id=customer.id)
+
+    assert (created.name, created.email, created.billing_preference) == (
+        "Bob Cole",
+        "bob@acme.test",
+        m.ContactBillingPreference.STANDARD,
+    )
+    assert [c.id for c in listed.items] == [primary.id, created.id]
+    assert [c.id for c in with_new.contacts] == [primary.id, created.id]
+    assert (updated.id, updated.email, updated.billing_preference) == (
+        created.id,
+        "bob@acme.example",
+        m.ContactBillingPreference.NONE,
+    )
+    assert [c.email for c in after_update.items] == ["ann@acme.test", "bob@acme.example"]
+    assert (archived.id, isinstance(archived.archived_at, str)) == (created.id, True)
+    assert [c.id for c in live.items] == [primary.id]
+    assert [(c.id, isinstance(c.archived_at, str)) for c in every.items] == [
+        (primary.id, False),
+        (created.id, True),
+    ]
+    assert [c.id for c in after_archive.contacts] == [primary.id]
+
+
+@calls(
+    ("GET", "/sequence-accounts"),
+    ("GET", "/sequence-accounts/{id}"),
+    ("PUT", "/sequence-accounts/{id}"),
+)
+def test_sequence_accounts(api: Api, sequence_emulator: SequenceEmulator) -> None:
+    m = api.models
+    listed = api.call("GET", "/sequence-accounts", m.ListSequenceAccountsResponse)
+    [account] = listed.items
+    fetched = api.call("GET", "/sequence-accounts/{id}", m.SequenceAccount, id=account.id)
+    updated = api.call(
+        "PUT",
+        "/sequence-accounts/{id}",
+        m.SequenceAccount,
+        id=account.id,
+        body=m.UpdateSequenceAccountProductEndpointUpdateSequenceAccountRequest.from_dict(
+            {"companyName": "Acme Billing Ltd", "alertEmailAddresses": ["ops@acme.test"]}
+        ),
+    )
+    after = api.call("GET", "/sequence-accounts/{id}", m.SequenceAccount, id=account.id)
+
+    assert account.id == sequence_emulator.account_id
+    assert fetched.to_dict() == account.to_dict()
+    assert (updated.id, updated.company_name, updated.alert_email_addresses) == (
+        account.id,
+        "Acme Billing Ltd",
+        ["ops@acme.test"],
+    )
+    assert (after.company_name, after.company_number) == (
+        "Acme Billing Ltd",
+        account.company_number,
+    )
+    assert after.alert_email_addresses == ["ops@acme.test"]
 
 
 @calls(("POST", "/seat-events"))
