@@ -213,6 +213,8 @@ def check_spec(args: argparse.Namespace) -> int:
         served = any(family_of(path) == family for _, path in operations)
         if lacking and served:
             print(f"not served, {family}: {', '.join(lacking)}")
+        elif len(lacking) == 1:
+            print(f"not served, {family}: its one operation, {lacking[0]}")
         elif lacking:
             print(f"not served, {family}: all {len(lacking)} operations")
     verdict = f"{len(differences)} difference(s)" if differences else "no difference"

@@ -40,6 +40,7 @@ def test_the_published_document_matches(
     # What Sequence publishes and the emulator does not serve is listed, one line a family.
     assert "not served, usage-events: getUsageEvents, postUsageEvents" not in out
     assert "not served, usage-events: all 2 operations" in out
+    assert "not served, billing-products: its one operation, " in out
     assert "not served, customers" not in out  # contacts included
     assert "not served, sequence-accounts" not in out
 
