@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from emulator.domain.jsontext import strict_loads
 
 BODY_LIMIT = 64 * 1024  # bytes kept of each body; the rest is cut and marked
 
@@ -55,7 +56,7 @@ def decoded(data: bytes, cut: bool) -> Any:
         return None
     if not cut:
         try:
-            return json.loads(data)
+            return strict_loads(data)  # what was refused as too deep or not strict stays text
         except ValueError:
             pass
     return data.decode("utf-8", errors="replace")

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from emulator.domain.faults import InvalidFaultHeaderError, action_from_header
 from emulator.domain.journal import JournalEntry, clipped
+from emulator.domain.jsontext import strict_loads
 from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
@@ -144,8 +145,8 @@ def read_json_body() -> tuple[Any, bytes | None]:
         message = f"Expected Content-Type application/json, got {req.mimetype or 'none'}"
         raise validation_error([Problem("header.Content-Type", message)])
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        body = strict_loads(raw)
+    except ValueError as error:  # UnicodeDecodeError is one
         raise validation_error([Problem("body", f"Malformed JSON: {error}")]) from None
     if isinstance(body, dict) and None in body.values():
         body = {key: value for key, value in body.items() if value is not None}
