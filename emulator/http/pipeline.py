@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_emulator"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_READ_SIZE = 64 * 1024
 
 Gate = Callable[[], None]
 
@@ -126,11 +128,44 @@ def inject_faults(services: Services, account_id: str) -> None:
 
 
 def check_size() -> None:
-    """Refuse a body over the limit before reading it."""
+    """Refuse a body over the limit before reading it; a chunked one is read to one byte past."""
     req = current_request()
     limit = req.max_content_length
-    if limit is not None and (req.content_length or 0) > limit:
-        raise ApiError(413, "PayloadTooLarge", f"Request body is larger than {limit} bytes")
+    if limit is None:
+        return
+    if req.method in _BODY_METHODS and req.environ.get("HTTP_TRANSFER_ENCODING") == "chunked":
+        size = buffer_chunked(req, limit)
+    else:
+        size = req.content_length or 0
+    if size > limit:
+        message = f"Request body is larger than {limit} bytes"
+        # The rest of the body is never read: the connection cannot carry another request.
+        raise ApiError(413, "PayloadTooLarge", message, headers={"Connection": "close"})
+
+
+def buffer_chunked(req: Request, limit: int) -> int:
+    """Read a chunked body (no Content-Length) up to `limit` + 1 bytes and hand it on as an
+    ordinary one; werkzeug would otherwise cut it at the limit without a word."""
+    stream = req.environ["wsgi.input"]
+    data = bytearray()
+    try:
+        while len(data) <= limit:
+            chunk = stream.read(min(_READ_SIZE, limit + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    except Exception as error:  # each server raises its own kind for a malformed chunk
+        problem = Problem("body", f"Malformed chunked body: {error or type(error).__name__}")
+        refused = validation_error([problem])
+        refused.headers["Connection"] = "close"
+        raise refused from None
+    finally:  # later readers (validation, the journal) see what arrived, never the socket
+        arrived = {"wsgi.input": io.BytesIO(bytes(data)), "CONTENT_LENGTH": str(len(data))}
+        req.environ.update(arrived)
+        req.environ.pop("HTTP_TRANSFER_ENCODING", None)
+        for cached in ("content_length", "stream"):  # werkzeug caches both per request
+            vars(req).pop(cached, None)
+    return len(data)
 
 
 def read_json_body() -> tuple[Any, bytes | None]:
