@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from emulator.domain.faults import InvalidFaultHeaderError, action_from_header
-from emulator.domain.journal import JournalEntry, clipped
+from emulator.domain.journal import JournalEntry, clipped, kept_headers
 from emulator.domain.jsontext import strict_loads
 from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
@@ -306,7 +306,7 @@ def journal_entry(
         method=req.method,
         path=req.path,
         query=req.args.to_dict(),
-        headers={k: _redacted(k, v) for k, v in req.headers.items()},
+        headers=kept_headers(req.headers.items()),
         body=body,
         body_truncated=body_cut,
         status=0 if dropped else response.status_code,
@@ -322,13 +322,6 @@ def _request_bytes(req: Request) -> bytes:
         return req.get_data(cache=True)
     except HTTPException:  # a body over the limit is never read
         return b""
-
-
-def _redacted(name: str, value: str) -> str:
-    if name.lower() in ("authorization", "emulator-admin-token"):
-        scheme = value.split(" ", 1)[0] if " " in value else ""
-        return f"{scheme} [redacted]".strip()
-    return value
 
 
 def _elapsed_ms() -> float:
