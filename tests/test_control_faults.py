@@ -243,16 +243,40 @@ def test_the_fault_header_delays_one_request(
     assert stored(app) == 1
 
 
+def test_the_fault_header_delay_may_reach_a_rules_cap(
+    client: FlaskClient, sleeps: list[float]
+) -> None:
+    assert faulted(client, "delay=60000").status_code == 201
+    assert faulted(client, "DELAY=0").status_code == 201
+    assert sleeps == [60.0]
+
+
 def test_the_fault_header_drop_stores_nothing(app: Flask, client: FlaskClient) -> None:
     faulted(client, "drop")
     assert stored(app) == 0
 
 
-@pytest.mark.parametrize("value", ["teapot", "200", "delay=soon"])
+OUT_OF_BOUNDS = [
+    "delay=60001",  # beyond a rule's delayMs cap
+    "delay=" + "9" * 400,  # time.sleep would overflow
+    "delay=-5",
+    "delay=nan",
+    "delay=inf",
+    "delay=1e3",
+    "delay=\u0663\u0660",  # Arabic-Indic digits: not ASCII
+    "delay=\u00b2",  # a superscript two, which str.isdigit() admits and int() refuses
+    "\u0665\u0660\u0663",
+    "5" * 4000,
+    "delay= 5",
+]
+
+
+@pytest.mark.parametrize("value", ["teapot", "200", "delay=soon", *OUT_OF_BOUNDS])
 def test_a_fault_header_it_does_not_understand_is_a_400(
-    app: Flask, client: FlaskClient, value: str
+    app: Flask, client: FlaskClient, value: str, sleeps: list[float]
 ) -> None:
     response = faulted(client, value)
+    assert sleeps == []
     assert response.status_code == 400
     assert [d["key"] for d in response.get_json()["error"]["errors"]] == ["Emulator-Fault"]
     assert stored(app) == 0

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+
+MAX_DELAY_MS = 60_000  # a rule's delayMs cap (openapi/control-plane.yaml); the header obeys it too
+_ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -103,17 +107,24 @@ class InvalidFaultHeaderError(ValueError):
 
 
 def action_from_header(value: str) -> FaultAction:
-    """Read `Emulator-Fault: 503`, `429`, `drop` or `delay=250` (milliseconds)."""
+    """Read `Emulator-Fault: 503`, `429`, `drop` or `delay=250` (milliseconds, at most 60000)."""
     text = value.strip().lower()
     if text == "drop":
         return FaultAction(drop=True)
     if text.startswith("delay="):
-        milliseconds = text.removeprefix("delay=")
-        if milliseconds.isdigit():
-            return FaultAction(delay_ms=int(milliseconds))
-    elif text.isdigit() and 400 <= int(text) <= 599:
-        status = int(text)
-        return FaultAction(status=status, retry_after=1 if status == 429 else None)
+        milliseconds = _ascii_number(text.removeprefix("delay="))
+        if milliseconds is not None and milliseconds <= MAX_DELAY_MS:
+            return FaultAction(delay_ms=milliseconds)
+    else:
+        status = _ascii_number(text)
+        if status is not None and 400 <= status <= 599:
+            return FaultAction(status=status, retry_after=1 if status == 429 else None)
     raise InvalidFaultHeaderError(
-        f"Emulator-Fault {value!r}: expected a 4xx/5xx status, 'drop' or 'delay=<milliseconds>'"
+        f"Emulator-Fault {value[:64]!r}: expected a 4xx/5xx status, 'drop' or "
+        f"'delay=<milliseconds>' (0-{MAX_DELAY_MS})"
     )
+
+
+def _ascii_number(text: str) -> int | None:
+    # str.isdigit() admits '٣' and '²', which int() reads or refuses: only ASCII digits count.
+    return int(text) if _ASCII_DIGITS.fullmatch(text) else None

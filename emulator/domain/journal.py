@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from emulator.domain.jsontext import strict_loads
+
 BODY_LIMIT = 64 * 1024  # bytes kept of each body; the rest is cut and marked
+HEADER_VALUE_LIMIT = 1024  # characters kept of each header's name and value
+HEADERS_LIMIT = 16 * 1024  # characters kept of an entry's headers in all; the rest left out
+BYTES_LIMIT = 64 * 1024 * 1024  # the in-process journal's whole size, oldest dropped first
+CUT_MARK = " [cut]"
+LEFT_OUT = "[journal]"  # the stand-in header that says how many were left out
+_SECRET_NAMES = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "emulator-admin-token"}
+)
+_SECRET_SUFFIXES = ("-token", "-key", "-secret", "-password", "-credentials", "-signature")
+_NOT_SECRET = frozenset({"idempotency-key"})  # names a request, proves nothing
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,18 @@ class JournalEntry:
     response_truncated: bool
     account_id: str | None
     duration_ms: float
+
+    @property
+    def size(self) -> int:
+        """Roughly the bytes the entry holds."""
+        texts = [
+            self.path,
+            *self.headers,
+            *self.headers.values(),
+            *self.query,
+            *self.query.values(),
+        ]
+        return 256 + len(self.body) + len(self.response_body) + sum(map(len, texts))
 
     @property
     def request_json(self) -> Any:
@@ -55,7 +79,7 @@ def decoded(data: bytes, cut: bool) -> Any:
         return None
     if not cut:
         try:
-            return json.loads(data)
+            return strict_loads(data)  # what was refused as too deep or not strict stays text
         except ValueError:
             pass
     return data.decode("utf-8", errors="replace")
@@ -84,15 +108,15 @@ class JournalQuery:
 
 @dataclass
 class Journal:
-    """The last `limit` entries, oldest dropped first; thread-safe."""
+    """The last `limit` entries, and no more than `max_bytes` of them, oldest dropped first;
+    thread-safe."""
 
     limit: int = 10_000
-    _entries: deque[JournalEntry] = field(init=False)
+    max_bytes: int = BYTES_LIMIT
+    _entries: deque[JournalEntry] = field(init=False, default_factory=deque)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _next: int = field(init=False, default=1)
-
-    def __post_init__(self) -> None:
-        self._entries = deque(maxlen=self.limit)
+    _bytes: int = field(init=False, default=0)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -104,9 +128,14 @@ class Journal:
             return number
 
     def record(self, entry: JournalEntry) -> None:
-        """Keep an entry, dropping the oldest beyond the limit."""
+        """Keep an entry, dropping the oldest beyond either bound."""
         with self._lock:
             self._entries.append(entry)
+            self._bytes += entry.size
+            while len(self._entries) > 1 and (
+                len(self._entries) > self.limit or self._bytes > self.max_bytes
+            ):
+                self._bytes -= self._entries.popleft().size
 
     def entries(self, query: JournalQuery) -> list[JournalEntry]:
         """The matching entries, oldest first."""
@@ -118,6 +147,38 @@ class Journal:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+
+def kept_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """What the journal keeps of a request's headers: secrets redacted, each name and value
+    cut at HEADER_VALUE_LIMIT, and no more than HEADERS_LIMIT characters in all."""
+    kept: dict[str, str] = {}
+    budget, left_out = HEADERS_LIMIT, 0
+    for name, value in headers:
+        name, shown = _cut(name), _cut(redacted(name, value))
+        if len(name) + len(shown) > budget:
+            left_out += 1
+            continue
+        budget -= len(name) + len(shown)
+        kept[name] = shown
+    if left_out:
+        kept[LEFT_OUT] = f"{left_out} more headers not kept"
+    return kept
+
+
+def redacted(name: str, value: str) -> str:
+    """The value, or a stand-in when the header carries a credential (keeping its scheme)."""
+    lowered = name.lower()
+    secret = lowered in _SECRET_NAMES or lowered.endswith(_SECRET_SUFFIXES)
+    if not secret or lowered in _NOT_SECRET:
+        return value
+    scheme = value.split(" ", 1)[0] if " " in value and "authorization" in lowered else ""
+    return f"{scheme[:32]} [redacted]".strip()
+
+
+def _cut(text: str) -> str:
+    return text[:HEADER_VALUE_LIMIT] + CUT_MARK if len(text) > HEADER_VALUE_LIMIT else text
 
 
 def clipped(data: bytes, limit: int = BODY_LIMIT) -> tuple[bytes, bool]:

@@ -105,7 +105,7 @@ def not_found(message: str) -> ApiError:
 def from_http_exception(error: HTTPException, method: str, path: str) -> ApiError:
     """Werkzeug's own errors (unknown path, wrong method, body too large) in the envelope."""
     status = error.code or 500
-    error_type = _TYPES_BY_STATUS.get(status, "InternalError")
+    error_type = type_for_status(status)
     allowed: list[str] = getattr(error, "valid_methods", None) or []
     if status == 404:
         return ApiError(404, error_type, f"No such path: {path}")
@@ -113,6 +113,12 @@ def from_http_exception(error: HTTPException, method: str, path: str) -> ApiErro
         message = f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}"
         return ApiError(405, error_type, message, headers={"Allow": ", ".join(allowed)})
     return ApiError(status, error_type, error.description or error.name)
+
+
+def type_for_status(status: int) -> str:
+    """The envelope's `type` for a status: its own, else validationError for any other 4xx
+    (the request was refused) and InternalError for a 5xx."""
+    return _TYPES_BY_STATUS.get(status, VALIDATION_ERROR if status < 500 else "InternalError")
 
 
 def install_error_handlers(app: Flask) -> None:

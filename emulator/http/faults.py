@@ -9,12 +9,11 @@ import time
 from flask import g, request
 
 from emulator.domain.faults import FaultAction
-from emulator.http.errors import VALIDATION_ERROR, ApiError, ConnectionDroppedError
+from emulator.http.errors import ApiError, ConnectionDroppedError, type_for_status
 
 FAULT_HEADER = "Emulator-Fault"
 
-_TYPES = {400: VALIDATION_ERROR, 401: "Unauthorized", 403: "Unauthorized", 404: "NotFound"}
-_TYPES |= {413: "PayloadTooLarge", 429: "RateLimited", 503: "ServiceUnavailable"}
+_TYPES = {403: "Unauthorized"}  # beyond the envelope's own types
 
 
 def carry_out(action: FaultAction, rule: str) -> None:
@@ -27,9 +26,7 @@ def carry_out(action: FaultAction, rule: str) -> None:
     if action.status is not None:
         g.fault = rule
         headers = {"Retry-After": str(action.retry_after)} if action.retry_after is not None else {}
-        error_type = _TYPES.get(
-            action.status, VALIDATION_ERROR if action.status < 500 else "InternalError"
-        )
+        error_type = _TYPES.get(action.status) or type_for_status(action.status)
         message = f"Injected fault ({rule}): {action.status}"
         raise ApiError(action.status, error_type, message, headers=headers)
 

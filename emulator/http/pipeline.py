@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -13,7 +14,8 @@ from flask import Blueprint, Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from emulator.domain.faults import InvalidFaultHeaderError, action_from_header
-from emulator.domain.journal import JournalEntry, clipped
+from emulator.domain.journal import JournalEntry, clipped, kept_headers
+from emulator.domain.jsontext import strict_loads
 from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_emulator"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_READ_SIZE = 64 * 1024
 
 Gate = Callable[[], None]
 
@@ -125,11 +128,44 @@ def inject_faults(services: Services, account_id: str) -> None:
 
 
 def check_size() -> None:
-    """Refuse a body over the limit before reading it."""
+    """Refuse a body over the limit before reading it; a chunked one is read to one byte past."""
     req = current_request()
     limit = req.max_content_length
-    if limit is not None and (req.content_length or 0) > limit:
-        raise ApiError(413, "PayloadTooLarge", f"Request body is larger than {limit} bytes")
+    if limit is None:
+        return
+    if req.method in _BODY_METHODS and req.environ.get("HTTP_TRANSFER_ENCODING") == "chunked":
+        size = buffer_chunked(req, limit)
+    else:
+        size = req.content_length or 0
+    if size > limit:
+        message = f"Request body is larger than {limit} bytes"
+        # The rest of the body is never read: the connection cannot carry another request.
+        raise ApiError(413, "PayloadTooLarge", message, headers={"Connection": "close"})
+
+
+def buffer_chunked(req: Request, limit: int) -> int:
+    """Read a chunked body (no Content-Length) up to `limit` + 1 bytes and hand it on as an
+    ordinary one; werkzeug would otherwise cut it at the limit without a word."""
+    stream = req.environ["wsgi.input"]
+    data = bytearray()
+    try:
+        while len(data) <= limit:
+            chunk = stream.read(min(_READ_SIZE, limit + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    except Exception as error:  # each server raises its own kind for a malformed chunk
+        problem = Problem("body", f"Malformed chunked body: {error or type(error).__name__}")
+        refused = validation_error([problem])
+        refused.headers["Connection"] = "close"
+        raise refused from None
+    finally:  # later readers (validation, the journal) see what arrived, never the socket
+        arrived = {"wsgi.input": io.BytesIO(bytes(data)), "CONTENT_LENGTH": str(len(data))}
+        req.environ.update(arrived)
+        req.environ.pop("HTTP_TRANSFER_ENCODING", None)
+        for cached in ("content_length", "stream"):  # werkzeug caches both per request
+            vars(req).pop(cached, None)
+    return len(data)
 
 
 def read_json_body() -> tuple[Any, bytes | None]:
@@ -144,8 +180,8 @@ def read_json_body() -> tuple[Any, bytes | None]:
         message = f"Expected Content-Type application/json, got {req.mimetype or 'none'}"
         raise validation_error([Problem("header.Content-Type", message)])
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        body = strict_loads(raw)
+    except ValueError as error:  # UnicodeDecodeError is one
         raise validation_error([Problem("body", f"Malformed JSON: {error}")]) from None
     if isinstance(body, dict) and None in body.values():
         body = {key: value for key, value in body.items() if value is not None}
@@ -270,7 +306,7 @@ def journal_entry(
         method=req.method,
         path=req.path,
         query=req.args.to_dict(),
-        headers={k: _redacted(k, v) for k, v in req.headers.items()},
+        headers=kept_headers(req.headers.items()),
         body=body,
         body_truncated=body_cut,
         status=0 if dropped else response.status_code,
@@ -286,13 +322,6 @@ def _request_bytes(req: Request) -> bytes:
         return req.get_data(cache=True)
     except HTTPException:  # a body over the limit is never read
         return b""
-
-
-def _redacted(name: str, value: str) -> str:
-    if name.lower() in ("authorization", "emulator-admin-token"):
-        scheme = value.split(" ", 1)[0] if " " in value else ""
-        return f"{scheme} [redacted]".strip()
-    return value
 
 
 def _elapsed_ms() -> float:
