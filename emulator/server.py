@@ -50,10 +50,17 @@ class _QuietHandler(WSGIRequestHandler):
 class EmulatorServer:
     """A threaded WSGI server bound at construction (port 0 picks a free port, with no race)."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        read_timeout_s: float = READ_TIMEOUT_S,
+    ) -> None:
         self.app = app
+        handler = type("_Handler", (_QuietHandler,), {"timeout": read_timeout_s})
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
+            host, port, app, threaded=True, request_handler=handler
         )
         self._thread: threading.Thread | None = None
 

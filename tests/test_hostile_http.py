@@ -17,16 +17,17 @@ from flask import Flask
 from emulator.app import create_app
 from emulator.config import Settings
 from emulator.http.context import EXTENSION
-from emulator.server import READ_TIMEOUT_S, EmulatorServer
+from emulator.server import EmulatorServer
 
 MIB = 1024 * 1024
+READ_TIMEOUT_S = 0.5  # the servers here give up on a silent client sooner than serve's 5 s
 DEADLINE_S = READ_TIMEOUT_S + 5  # every exchange below ends (an answer or a close) before this
 
 
 @pytest.fixture
 def server(app: Flask) -> Iterator[EmulatorServer]:
     """The emulator on a free port of 127.0.0.1, in a thread of this process."""
-    running = EmulatorServer(app, "127.0.0.1", 0).start()
+    running = EmulatorServer(app, "127.0.0.1", 0, read_timeout_s=READ_TIMEOUT_S).start()
     yield running
     running._server.shutdown()  # the app fixture closes the store
     running._server.server_close()
