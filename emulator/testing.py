@@ -92,8 +92,8 @@ class HttpControl:
         """Empty the account; the last journal sequence of the account so far."""
         account = {"accountId": account_id}
         self.call("POST", "/_emulator/reset", query=account)
-        entries = self.call("GET", "/_emulator/requests", query=account)["items"]
-        return max((entry["sequence"] for entry in entries), default=0)
+        page = self.call("GET", "/_emulator/requests", query={**account, "limit": "1"})
+        return int(page["latestSequence"])
 
     def call(
         self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None
@@ -221,15 +221,14 @@ class SequenceEmulator:
     def requests(self, **filters: str) -> list[dict[str, Any]]:
         """What the code under test sent since the test began, in this account (the helpers'
         own calls left out); filters as the journal's: method, path, status, since."""
-        entries = self.control.call(
-            "GET", "/_emulator/requests", query={**filters, **self._account}
-        )
-        return [
-            entry
-            for entry in entries["items"]
-            if entry["sequence"] > self._journal_start
-            and entry["headers"].get("User-Agent") != HELPER_AGENT
-        ]
+        found: list[dict[str, Any]] = []
+        after: int | None = self._journal_start
+        while after is not None:
+            query = {**filters, **self._account, "after": str(after)}
+            page = self.control.call("GET", "/_emulator/requests", query=query)
+            found += page["items"]
+            after = page["next"]
+        return [entry for entry in found if entry["headers"].get("User-Agent") != HELPER_AGENT]
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
         """Add a fault rule for this account (same fields as POST /_emulator/faults)."""

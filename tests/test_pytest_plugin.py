@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SEQUENCE_EXAMPLE
 
 from emulator.app import create_app
 from emulator.config import Settings
 from emulator.server import EmulatorServer
+from emulator.testing import HttpControl, SequenceEmulator
 
 pytestmark = pytest.mark.slow
 
@@ -208,3 +212,26 @@ def test_nothing_built():
 def test_the_readme_shows_this_very_example() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert README_EXAMPLE.strip() in readme
+
+
+def test_the_journal_helper_reads_every_page_from_where_the_test_began(
+    running: EmulatorServer,
+) -> None:
+    earlier = SequenceEmulator(running.url, HttpControl(running.url)).begin()
+    for n in range(3):
+        _post_as_client_code(earlier, n)
+    emulator = SequenceEmulator(running.url, HttpControl(running.url)).begin()
+    assert emulator.requests() == []  # what came before the test began is left out
+    for n in range(5):
+        _post_as_client_code(emulator, n)
+    sent = emulator.requests(limit="2")  # three pages of the journal
+    assert [entry["body"]["total"] for entry in sent] == [0, 1, 2, 3, 4]
+
+
+def _post_as_client_code(emulator: SequenceEmulator, total: int) -> None:
+    """A POST as the code under test makes it (not through the helpers, which are left out)."""
+    body = json.dumps({**SEQUENCE_EXAMPLE, "customerEventId": f"e{total}", "total": total})
+    headers = {**emulator.headers, "Content-Type": "application/json"}
+    sent = urllib.request.Request(emulator.url + "/seat-events", body.encode(), headers)
+    with urllib.request.urlopen(sent) as response:
+        assert response.status == 201

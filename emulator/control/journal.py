@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
+from emulator.domain.journal import JournalQuery, journal_page
 from emulator.http.context import query, services
 from emulator.schemas.control import JOURNAL_ENTRY
 
 
 def list_requests() -> ResponseReturnValue:
-    """The matching entries, oldest first."""
+    """One page of the matching entries, oldest first, and where the next page starts."""
     journal = services().journal
+    wanted: JournalQuery = query()
+    latest = journal.latest_sequence()  # read first: an entry recorded meanwhile comes after
+    page = journal_page(journal.entries(wanted), wanted.limit)
     return {
-        "items": JOURNAL_ENTRY.dump(journal.entries(query()), many=True),
+        "items": JOURNAL_ENTRY.dump(page.items, many=True),
+        "next": page.next,
+        "latestSequence": latest,
         "limit": journal.limit,
     }
 

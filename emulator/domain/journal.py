@@ -15,6 +15,9 @@ BODY_LIMIT = 64 * 1024  # bytes kept of each body; the rest is cut and marked
 HEADER_VALUE_LIMIT = 1024  # characters kept of each header's name and value
 HEADERS_LIMIT = 16 * 1024  # characters kept of an entry's headers in all; the rest left out
 BYTES_LIMIT = 64 * 1024 * 1024  # the in-process journal's whole size, oldest dropped first
+PAGE_LIMIT = 1000  # entries a listing page holds unless `limit` says otherwise
+PAGE_LIMIT_MAX = 10_000
+PAGE_BYTES = 8 * 1024 * 1024  # a page stops early rather than exceed this (one entry always fits)
 CUT_MARK = " [cut]"
 LEFT_OUT = "[journal]"  # the stand-in header that says how many were left out
 _SECRET_NAMES = frozenset(
@@ -94,16 +97,39 @@ class JournalQuery:
     status: int | None = None
     account_id: str | None = None
     since: datetime | None = None
+    after: int = 0  # the sequence the page starts after: the previous page's `next`
+    limit: int = PAGE_LIMIT
 
     def matches(self, entry: JournalEntry) -> bool:
-        """Whether `entry` passes every filter."""
+        """Whether `entry` passes every filter and comes after the page's start."""
         return (
-            (self.method is None or entry.method == self.method.upper())
+            entry.sequence > self.after
+            and (self.method is None or entry.method == self.method.upper())
             and (self.path is None or entry.path == self.path)
             and (self.status is None or entry.status == self.status)
             and (self.account_id is None or entry.account_id == self.account_id)
             and (self.since is None or entry.time >= self.since)
         )
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    """One page of a listing, and the `after` that reads the next (None: the last page)."""
+
+    items: list[JournalEntry]
+    next: int | None
+
+
+def journal_page(matching: Iterable[JournalEntry], limit: int) -> JournalPage:
+    """The first `limit` of the matching entries, and no more than PAGE_BYTES of them."""
+    items: list[JournalEntry] = []
+    size = 0
+    for entry in matching:
+        if len(items) == limit or (items and size + entry.size > PAGE_BYTES):
+            return JournalPage(items, items[-1].sequence)
+        items.append(entry)
+        size += entry.size
+    return JournalPage(items, None)
 
 
 @dataclass
@@ -136,6 +162,11 @@ class Journal:
                 len(self._entries) > self.limit or self._bytes > self.max_bytes
             ):
                 self._bytes -= self._entries.popleft().size
+
+    def latest_sequence(self) -> int:
+        """The newest sequence handed out (0 before any): every later entry comes after it."""
+        with self._lock:
+            return self._next - 1
 
     def entries(self, query: JournalQuery) -> list[JournalEntry]:
         """The matching entries, oldest first."""

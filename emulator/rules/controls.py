@@ -205,6 +205,11 @@ class SharedJournal(Journal):
         with self._database.append() as transaction:
             rows.add_entry(transaction, _entry_row(entry), self.limit)
 
+    def latest_sequence(self) -> int:
+        """The newest entry's sequence, whichever process recorded it."""
+        with self._database.read() as transaction:
+            return rows.latest_sequence(transaction)
+
     def entries(self, query: JournalQuery) -> list[JournalEntry]:
         """The matching entries, oldest first."""
         with self._database.read() as transaction:

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
 from emulator.domain.faults import FaultAction, FaultRule
-from emulator.domain.journal import JournalQuery
+from emulator.domain.journal import PAGE_LIMIT, JournalQuery
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Duration, Instant
 
@@ -106,6 +106,8 @@ class JournalQuerySchema(LenientSchema):
     status = fields.Integer(load_default=None)
     account_id = fields.String(data_key="accountId", load_default=None)
     since = Instant(load_default=None)
+    after = fields.Integer(load_default=0)
+    limit = fields.Integer(load_default=PAGE_LIMIT)
 
     @post_load
     def make_query(self, data: dict[str, Any], **_: Any) -> JournalQuery:

@@ -46,6 +46,7 @@ NEWEST_ENTRIES = Prepared(
     select(journal).order_by(journal.c.sequence.desc()).limit(bindparam("keep"))
 )
 ENTRY_COUNT = Prepared(select(func.count()).select_from(journal))
+LATEST_SEQUENCE = Prepared(select(func.coalesce(func.max(journal.c.sequence), 0)))
 TRIM = Prepared(journal.delete().where(journal.c.sequence <= bindparam("oldest_dropped")))
 CLEAR_JOURNAL = Prepared(journal.delete())
 
@@ -112,6 +113,11 @@ def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> No
 def entries(transaction: Transaction, keep: int) -> list[Row]:
     """The newest `keep` entries, oldest first."""
     return transaction.rows(NEWEST_ENTRIES, {"keep": keep})[::-1]
+
+
+def latest_sequence(transaction: Transaction) -> int:
+    """The newest entry's sequence, 0 when there is none."""
+    return int(transaction.scalar(LATEST_SEQUENCE))
 
 
 def entry_count(transaction: Transaction, keep: int) -> int:
