@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import uuid
@@ -11,6 +12,12 @@ from datetime import datetime
 _SEQUENCE_BITS = 74  # rand_a (12 bits) and rand_b (62 bits) of RFC 9562
 _SEQUENCE_LIMIT = 1 << _SEQUENCE_BITS
 _RAND_B_MASK = (1 << 62) - 1
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_canonical_uuid(text: str) -> bool:
+    """Whether `text` is a UUID as the emulator writes one: lower-case hex, 8-4-4-4-12."""
+    return _CANONICAL.fullmatch(text) is not None
 
 
 def uuid7_from_parts(unix_ms: int, sequence: int) -> str:

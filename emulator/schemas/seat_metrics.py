@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load
 
-from emulator.domain.pages import Page, PageRequest, decode_cursor, encode_cursor
+from emulator.domain.pages import (
+    InvalidCursorError,
+    Page,
+    PageRequest,
+    cursor_id,
+    decode_cursor,
+    encode_cursor,
+)
 from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
@@ -70,8 +76,8 @@ def _metric_id(cursor: str | None, name: str) -> str | None:
         return None
     try:
         (metric_id,) = decode_cursor(cursor, 1)
-        return str(uuid.UUID(metric_id))
-    except ValueError:
+        return cursor_id(metric_id, cursor)
+    except InvalidCursorError:
         raise ValidationError(f"{cursor!r} is not a cursor from this server", name) from None
 
 
