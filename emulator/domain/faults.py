@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+
+_DIGITS = re.compile(r"[0-9]{1,9}")  # not str.isdigit(): it says yes to "²", int() says no
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,9 @@ def action_from_header(value: str) -> FaultAction:
         return FaultAction(drop=True)
     if text.startswith("delay="):
         milliseconds = text.removeprefix("delay=")
-        if milliseconds.isdigit():
+        if _DIGITS.fullmatch(milliseconds):
             return FaultAction(delay_ms=int(milliseconds))
-    elif text.isdigit() and 400 <= int(text) <= 599:
+    elif _DIGITS.fullmatch(text) and 400 <= int(text) <= 599:
         status = int(text)
         return FaultAction(status=status, retry_after=1 if status == 429 else None)
     raise InvalidFaultHeaderError(
