@@ -36,11 +36,12 @@ from emulator.domain.charges import (
     parse_billing_type,
     parse_proration_strategy,
 )
+from emulator.domain.seat_events import MAX_TOTAL
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
 
 MAX_PERIOD_DAYS = 3660  # ten years; PRORATE_ALL_CHANGES walks every day of the period
-MAX_SEATS = 2**31 - 1  # as a seat event's total
+MAX_SEATS = MAX_TOTAL  # as a seat event's total
 EXACT_DIGITS = 15  # a double tells apart every decimal of up to 15 significant digits
 # [0-9], not \d: Decimal() reads other scripts' digits too (Arabic-Indic, fullwidth).
 _DECIMAL = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]{1,12})?")
