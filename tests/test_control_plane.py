@@ -273,12 +273,16 @@ def test_a_bad_document_is_a_400_naming_the_field(
 
 
 def test_a_state_over_1_mib_is_accepted_where_the_product_api_says_413(client: FlaskClient) -> None:
-    alias = "customer-" + "x" * 1000
-    events = [{**EVENT, "customerAlias": f"{alias}{n}", "total": 1} for n in range(1100)]
+    text = "x" * 250  # strings of a seat event hold at most 255 characters
+    events = [
+        {**EVENT, "customerAlias": f"{text}{n}", "seatType": text, "customerEventId": f"{text}{n}"}
+        | {"total": 1}
+        for n in range(1500)
+    ]
     body = json.dumps(document(account(A, events)))
     assert len(body) > 1024 * 1024
     response = client.put("/_emulator/state", data=body, content_type=JSON)
-    assert response.get_json() == {"accounts": 1, "seatEvents": 1100, "seatMetrics": 0}
+    assert response.get_json() == {"accounts": 1, "seatEvents": 1500, "seatMetrics": 0}
     too_big = client.post("/seat-events", data=body, content_type=JSON, headers=basic())
     assert too_big.status_code == 413
 

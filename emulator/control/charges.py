@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask.typing import ResponseReturnValue
 
+from emulator.control.state import product_account
 from emulator.domain.charges import seat_charge
 from emulator.domain.customers import implicit_customer_id
 from emulator.domain.pages import PageRequest
 from emulator.domain.seat_event_query import SeatEventFilter, SeatEventKey, SeatEventQuery, SortBy
 from emulator.domain.seat_events import SeatEvent
-from emulator.http.auth import Authenticator
 from emulator.http.context import body, services
 from emulator.http.errors import Problem, validation_error
 from emulator.rules import Store
@@ -30,9 +29,8 @@ def post_seat_charge() -> ResponseReturnValue:
 
 def charged_account(given: str | None) -> str:
     """`accountId` from the body, else the account of product credentials sent along."""
-    header = request.headers.get("Authorization", "")
-    if given is None and header.lower().startswith("basic "):
-        given = Authenticator(services().settings.credentials).identify(header).account_id
+    from_credentials = product_account()
+    given = from_credentials if given is None else given
     if given is None:
         message = "Give accountId, or the account's product credentials (Authorization: Basic)"
         raise validation_error([Problem("body.accountId", message)])

@@ -6,7 +6,7 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from emulator.domain.state import AccountState
-from emulator.http.auth import Authenticator
+from emulator.http.auth import Authenticator, scoping_account
 from emulator.http.context import body, query, services
 from emulator.http.errors import Problem, validation_error
 from emulator.schemas.state import dump_state
@@ -15,11 +15,16 @@ from emulator.schemas.state import dump_state
 def chosen_account() -> str | None:
     """`?accountId=`, else the account of product credentials sent along, else None (all)."""
     account_id: str | None = query()["account_id"]
-    header = request.headers.get("Authorization", "")
-    if account_id is None and header.lower().startswith("basic "):
-        authenticator = Authenticator(services().settings.credentials)
-        account_id = authenticator.identify(header).account_id
-    return account_id
+    credentials_account = product_account()
+    return credentials_account if account_id is None else account_id
+
+
+def product_account() -> str | None:
+    """The account of the product credentials sent along (401 when they are malformed)."""
+    settings = services().settings
+    authenticator = Authenticator(settings.credentials)
+    header = request.headers.get("Authorization")
+    return scoping_account(header, authenticator, settings.admin_token is not None)
 
 
 def reset() -> ResponseReturnValue:

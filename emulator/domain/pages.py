@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Generic, Protocol, TypeVar
+
+from emulator.domain.ids import is_canonical_uuid
 
 
 class Comparable(Protocol):
@@ -19,6 +22,9 @@ class Comparable(Protocol):
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Comparable)
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
 class InvalidCursorError(ValueError):
@@ -127,3 +133,17 @@ def decode_cursor(text: str, parts: int) -> list[str]:
     if len(fields) != parts or not all(fields):
         raise InvalidCursorError(f"{text!r} is not a cursor for this sort")
     return fields
+
+
+def cursor_id(value: str, text: str) -> str:
+    """`value` when it is an id as this server writes them (one spelling of each UUID)."""
+    if not is_canonical_uuid(value):
+        raise InvalidCursorError(f"{text!r} is not a cursor from this server")
+    return value
+
+
+def cursor_integer(value: str, text: str, limit: int) -> int:
+    """`value` as an integer strictly between -limit and limit, written in ASCII digits."""
+    if _INTEGER.fullmatch(value) is None or not -limit < int(value) < limit:
+        raise InvalidCursorError(f"{text!r} is not a cursor for this sort")
+    return int(value)

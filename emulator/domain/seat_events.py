@@ -9,6 +9,7 @@ from datetime import datetime
 from emulator.domain.timestamps import parse_timestamp
 
 VOID_ALIAS = "VOID"  # an event re-sent with this alias counts in no balance
+MAX_TOTAL = 2**31 - 1  # the largest total the API takes (BEHAVIOUR.md §4)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,8 @@ def with_minted_ids(state: AccountState, mint: Callable[[], Minted]) -> AccountS
 
 def _event_with_id(event: SeatEvent, mint: Callable[[], Minted]) -> SeatEvent:
     if event.id:
-        return event
+        # As the API does when customerEventId is left out: the event's own id.
+        return event if event.customer_event_id else replace(event, customer_event_id=event.id)
     minted = mint()
     return replace(
         event,

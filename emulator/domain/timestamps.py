@@ -6,11 +6,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
+# [0-9], not \d: \d and int() also take other scripts' digits (Arabic-Indic, fullwidth).
 _ISO_8601 = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
-    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
-    r"(?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[Tt ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,9}))?)?"
+    r"(?P<offset>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
 )
 
 

@@ -30,8 +30,9 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     if scheme.lower() != "basic":
         raise unauthorized("Authorization must use the Basic scheme")
     try:
+        # ValueError: b64decode refuses text that is not ASCII (a header is read as Latin-1).
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         raise unauthorized("Authorization is not valid base64 of clientId:clientSecret") from None
     client_id, colon, secret = decoded.partition(":")
     if not colon or not client_id:
@@ -73,6 +74,22 @@ class Authenticator:
         if credential is None or not matches:
             raise unauthorized("Invalid client credentials")
         return credential.account_id
+
+
+def scoping_account(
+    header: str | None, authenticator: Authenticator, admin_token_set: bool
+) -> str | None:
+    """The account a control request's product credentials stand for; None when none are sent.
+
+    A Bearer header carries the admin token (checked before) when one is set; any other header
+    must be well-formed Basic: a malformed or foreign one is a 401, never "every account".
+    """
+    if header is None:
+        return None
+    scheme = header.strip().partition(" ")[0]
+    if admin_token_set and scheme.lower() == "bearer":
+        return None
+    return authenticator.identify(header).account_id
 
 
 @lru_cache(maxsize=4096)

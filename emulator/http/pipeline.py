@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -336,9 +337,19 @@ def log_access(req: Request, response: Response, account_id: str | None, elapsed
     access_log.info(
         '%s "%s %s" %s %.1fms account=%s',
         req.remote_addr,
-        req.method,
-        req.full_path.rstrip("?"),
+        printable(req.method),
+        printable(req.full_path.rstrip("?")),
         response.status_code,
         elapsed_ms,
         account_id or "-",
     )
+
+
+# Control characters (a %0A decoded from the path), Unicode line breaks, and the backslash
+# that would make an escape ambiguous.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+
+
+def printable(text: str) -> str:
+    """`text` with what could end or forge a log line escaped as Python writes it (`\\n`)."""
+    return _UNPRINTABLE.sub(lambda found: found[0].encode("unicode_escape").decode(), text)

@@ -36,14 +36,16 @@ from emulator.domain.charges import (
     parse_billing_type,
     parse_proration_strategy,
 )
+from emulator.domain.seat_events import MAX_TOTAL
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
 
 MAX_PERIOD_DAYS = 3660  # ten years; PRORATE_ALL_CHANGES walks every day of the period
-MAX_SEATS = 2**31 - 1  # as a seat event's total
+MAX_SEATS = MAX_TOTAL  # as a seat event's total
 EXACT_DIGITS = 15  # a double tells apart every decimal of up to 15 significant digits
-_DECIMAL = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,12})?")
-_WHOLE = re.compile(r"[+-]?\d{1,10}(?:\.0+)?")
+# [0-9], not \d: Decimal() reads other scripts' digits too (Arabic-Indic, fullwidth).
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]{1,12})?")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,10}(?:\.0+)?")
 NOT_A_DECIMAL = (
     'Not a decimal: give a string such as "15.00", with at most 15 digits before the point '
     "and 12 after"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from emulator.domain.durations import InvalidDurationError, parse_duration
 from emulator.domain.timestamps import InvalidTimestampError, format_utc, parse_timestamp
 
 MAX_LISTED = 25  # Sequence: "Comma-separated, max 25"
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class Instant(fields.Field):  # type: ignore[type-arg]
@@ -59,6 +61,18 @@ class Duration(fields.Field):  # type: ignore[type-arg]
             return parse_duration(str(value))
         except InvalidDurationError as error:
             raise ValidationError(str(error)) from None
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string, in ASCII digits: int() reads fullwidth or Arabic-Indic too."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> int:
+        if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value) is None:
+            raise ValidationError("Not an integer in ASCII digits (0-9)")
+        result: int = super()._deserialize(value, attr, data, **kwargs)
+        return result
 
 
 class CommaSeparated(fields.Field):  # type: ignore[type-arg]

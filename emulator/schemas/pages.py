@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from emulator.domain.pages import Page, PageRequest, decode_cursor
 from emulator.schemas.base import LenientSchema
+from emulator.schemas.fields import QueryInteger
 
 T = TypeVar("T")
 
@@ -16,7 +17,7 @@ T = TypeVar("T")
 class PagedQuerySchema(LenientSchema):
     """`limit`, `after` and `before`; at most one cursor."""
 
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    limit = QueryInteger(load_default=20, validate=validate.Range(1, 100))
     after = fields.String(load_default=None)
     before = fields.String(load_default=None)
 

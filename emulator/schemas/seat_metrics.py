@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from marshmallow import Schema, fields, post_load
 
-from emulator.domain.pages import Page, encode_cursor
+from emulator.domain.pages import Page, cursor_id, encode_cursor
 from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetricUpdate
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
@@ -56,8 +55,8 @@ class SeatMetricListQuerySchema(IdPagedQuerySchema):
     """The query string of GET /seat-metrics: newest first, cursors hold metric ids."""
 
     def checked_id(self, value: str) -> str:
-        """A metric id is a UUID."""
-        return str(uuid.UUID(value))
+        """A metric id as this server writes it (one spelling of each UUID)."""
+        return cursor_id(value, value)
 
 
 METRIC_DRAFT = SeatMetricDraftSchema()

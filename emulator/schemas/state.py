@@ -30,8 +30,9 @@ from emulator.domain.customers import (
     IntegrationId,
     check_alias_values,
 )
+from emulator.domain.ids import uuid7_problem
 from emulator.domain.seat_event_query import EPOCH
-from emulator.domain.seat_events import SeatEvent
+from emulator.domain.seat_events import MAX_TOTAL, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
 from emulator.domain.timestamps import parse_timestamp
@@ -54,10 +55,14 @@ STATE_ACCOUNT_FIELDS = (
 )
 
 
-_UUID = validate.Regexp(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-    error="Expected a lower-case UUID (as the emulator exports), or no id at all",
-)
+def _minted_id(value: str) -> None:
+    """An id the emulator could have minted: every later id must still fit after it."""
+    problem = uuid7_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+_TEXT = validate.Length(1, 255)
 
 
 def _country_code(code: str | None) -> None:
@@ -68,19 +73,21 @@ def _country_code(code: str | None) -> None:
 class StateSeatEventSchema(LenientSchema):
     """One stored version; `id`, `createdAt` and `customerEventId` are minted when absent."""
 
-    id = fields.String(load_default="", validate=_UUID)
-    customer_event_id = fields.String(data_key="customerEventId", load_default="")
-    customer_alias = fields.String(data_key="customerAlias", required=True)
-    seat_type = fields.String(data_key="seatType", required=True)
+    id = fields.String(load_default="", validate=_minted_id)
+    customer_event_id = fields.String(
+        data_key="customerEventId", load_default="", validate=validate.Length(max=255)
+    )
+    customer_alias = fields.String(data_key="customerAlias", required=True, validate=_TEXT)
+    seat_type = fields.String(data_key="seatType", required=True, validate=_TEXT)
     event_timestamp = TimestampText(data_key="eventTimestamp", required=True)
-    total = fields.Integer(strict=True, required=True)
+    total = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_TOTAL))
     created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
 
 
 class StateSeatMetricSchema(LenientSchema):
     """One seat metric; `id` and the times are minted when absent."""
 
-    id = fields.String(load_default="", validate=_UUID)
+    id = fields.String(load_default="", validate=_minted_id)
     seat_type = fields.String(data_key="seatType", required=True)
     label = fields.String(required=True)
     description = fields.String(allow_none=True, load_default=None)
@@ -91,7 +98,7 @@ class StateSeatMetricSchema(LenientSchema):
 class StateContactSchema(LenientSchema):
     """One contact of a customer; `id` and the times are minted when absent."""
 
-    id = fields.String(load_default="", validate=_UUID)
+    id = fields.String(load_default="", validate=_minted_id)
     name = fields.String(required=True)
     email = fields.String(required=True)
     billing_preference = fields.String(
@@ -128,7 +135,7 @@ class StateCustomerSchema(LenientSchema):
     inline, as `customerAliases: [value, ...]` (exports list them under customerAliases of
     the account instead)."""
 
-    id = fields.String(load_default="", validate=_UUID)
+    id = fields.String(load_default="", validate=_minted_id)
     legal_name = fields.String(data_key="legalName", required=True, validate=validate.Length(1))
     address = fields.Nested(AddressSchema, required=True)
     contacts = fields.List(fields.Nested(StateContactSchema), load_default=list)
@@ -158,7 +165,7 @@ class StateCustomerSchema(LenientSchema):
 class StateAliasSchema(LenientSchema):
     """One alias, live or not; `id` and `createdAt` are minted when absent."""
 
-    id = fields.String(load_default="", validate=_UUID)
+    id = fields.String(load_default="", validate=_minted_id)
     customer_id = fields.String(data_key="customerId", required=True)
     value = fields.String(required=True, validate=validate.Length(1, 255))
     label = fields.String(load_default=None)
