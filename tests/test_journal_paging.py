@@ -83,7 +83,18 @@ def test_a_page_stops_before_its_byte_bound(client: FlaskClient) -> None:
     assert len(pages[0]) < count
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 10_001}, {"limit": "x"}, {"after": -1}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": 0},
+        {"limit": 10_001},
+        {"limit": "x"},
+        {"limit": "\uff11\uff10"},  # fullwidth 10
+        {"after": -1},
+        {"after": "\u0661"},  # Arabic-Indic 1
+        {"status": "\u0664\u0660\u0660"},  # Arabic-Indic 400
+    ],
+)
 def test_a_limit_or_after_out_of_range_is_a_400(client: FlaskClient, query: dict[str, Any]) -> None:
     response = client.get("/_emulator/requests", query_string=query)
     assert response.status_code == 400

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validates_sc
 from emulator.domain.faults import FaultAction, FaultRule
 from emulator.domain.journal import PAGE_LIMIT, JournalQuery
 from emulator.schemas.base import LenientSchema
-from emulator.schemas.fields import Duration, Instant
+from emulator.schemas.fields import Duration, Instant, QueryInteger
 
 
 class HeaderMatchSchema(LenientSchema):
@@ -103,11 +103,11 @@ class JournalQuerySchema(LenientSchema):
 
     method = fields.String(load_default=None)
     path = fields.String(load_default=None)
-    status = fields.Integer(load_default=None)
+    status = QueryInteger(load_default=None)
     account_id = fields.String(data_key="accountId", load_default=None)
     since = Instant(load_default=None)
-    after = fields.Integer(load_default=0)
-    limit = fields.Integer(load_default=PAGE_LIMIT)
+    after = QueryInteger(load_default=0)
+    limit = QueryInteger(load_default=PAGE_LIMIT)
 
     @post_load
     def make_query(self, data: dict[str, Any], **_: Any) -> JournalQuery:
