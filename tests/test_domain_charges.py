@@ -13,20 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.domain.charges import (
+from emulator.domain.charge_terms import (
     BillingType,
     ChargeInputError,
     ProrationStrategy,
-    SeatCharge,
     SeatPrice,
     Tier,
     charge_input_problems,
     parse_billing_type,
     parse_proration_strategy,
     round_cents,
-    seat_charge,
     to_decimal,
 )
+from emulator.domain.charges import SeatCharge, seat_charge
 from emulator.domain.seat_events import Minted, SeatEvent, SeatEventDraft, supersede
 
 UTC = timezone.utc

@@ -25,17 +25,16 @@ from marshmallow import (
     validates_schema,
 )
 
-from emulator.domain.charges import (
+from emulator.domain.charge_terms import (
     BillingType,
     ChargeInputError,
-    ChargeLine,
-    SeatCharge,
     SeatPrice,
     Tier,
     charge_input_problems,
     parse_billing_type,
     parse_proration_strategy,
 )
+from emulator.domain.charges import ChargeLine, SeatCharge
 from emulator.domain.seat_events import MAX_TOTAL
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import Instant
