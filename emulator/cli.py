@@ -199,7 +199,8 @@ def check_spec(args: argparse.Namespace) -> int:
     family what it does not serve; exit 1 on a difference (or, with --strict, on either)."""
     from emulator.seeding import read_document
     from emulator.spec import load_document
-    from emulator.specdiff import compare, family_of, served_operations, unserved
+    from emulator.specdiff import compare
+    from emulator.specdocument import family_of, served_operations, unserved
 
     project, reference = load_document(), read_document(args.path)
     if not isinstance(reference, dict) or "paths" not in reference:

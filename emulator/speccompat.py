@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from emulator.specdiff import Side, served_operations
+from emulator.specdocument import Side, served_operations
 
 __all__ = ["incompatibilities", "served_by"]
 
