@@ -8,9 +8,10 @@ import re
 import signal
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,24 @@ class ServedProcess:
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, signal.SIGKILL)
         return self.process.wait(timeout=10)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, why: Callable[[], str]) -> None:
+    """Poll `condition` until it holds; fail with `why()` once `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {why()}")
+        time.sleep(0.01)
+
+
+def joined(threads: Sequence[threading.Thread], seconds: float) -> None:
+    """Join every thread within `seconds` in all, or fail naming how many still run."""
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    running = sum(thread.is_alive() for thread in threads)
+    assert not running, f"{running} of {len(threads)} threads still running after {seconds} s"
 
 
 @contextmanager

@@ -12,15 +12,25 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emulator"
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module a file imports, by its full dotted name."""
+def imports_in(source: str, package: str) -> set[str]:
+    """Every module `source` (of `package`) imports, anywhere in it, by its full dotted name;
+    `from a import b` names both `a` and `a.b`, since b may be a module."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module a file of the package imports, relative imports resolved."""
+    return imports_in(path.read_text(), module_name(path).rpartition(".")[0])
 
 
 def modules(under: str) -> list[Path]:
@@ -77,7 +87,46 @@ def test_only_the_composition_root_and_the_entry_points_import_the_app() -> None
     assert users <= entry_points, users
 
 
-def test_views_do_not_reach_past_the_rules_into_the_database() -> None:
-    for path in modules("api") + modules("control"):
-        imported = imports_of(path)
-        assert not any(name.startswith("emulator.store") for name in imported), module_name(path)
+STORAGE = ("emulator.store", "sqlalchemy")
+
+
+def storage_imports(imported: set[str]) -> set[str]:
+    """The names that belong to the storage layer: any module of emulator.store, SQLAlchemy."""
+    return {n for n in imported if any(n == s or n.startswith(f"{s}.") for s in STORAGE)}
+
+
+@pytest.mark.parametrize("path", modules("api") + modules("control"), ids=module_name)
+def test_views_do_not_reach_past_the_rules_into_the_database(path: Path) -> None:
+    assert not storage_imports(imports_of(path))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sqlalchemy",
+        "from sqlalchemy import select",
+        "from sqlalchemy.engine import Connection",
+        "import emulator.store.customers as rows",
+        "from emulator.store.database import Transaction",
+        "from emulator.store import customers",
+        "from emulator import store",
+        "from ..store import database",
+        "from ..store.rows import customer_row",
+        "def f() -> None:\n    import sqlalchemy",
+    ],
+)
+def test_the_view_rule_catches_every_way_into_storage(source: str) -> None:
+    assert storage_imports(imports_in(source, "emulator.api"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from emulator.rules.store import Store",
+        "from emulator.domain.customers import Customer",
+        "from ..http.context import services",
+        "from . import customers",
+    ],
+)
+def test_the_view_rule_lets_views_use_the_rules_and_the_domain(source: str) -> None:
+    assert not storage_imports(imports_in(source, "emulator.api"))

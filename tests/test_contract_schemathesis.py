@@ -26,8 +26,9 @@ outcome, the test clears the fault rules and returns the clock to system time th
 in-process (Flask's test client, no socket). So both operations stay in the generated run, and no
 case sees another case's rules or clock.
 
-Bounded and reproducible: a fixed seed, derandomized Hypothesis, no example database; 25-45 s on
-two cores for the 22 operations (9 seat, 13 control plane).
+Marked `slow` (`-m 'not slow'` leaves the generated run out). Bounded and reproducible: a fixed
+seed, derandomized Hypothesis, no example database; 25-45 s on two cores for the 22 operations
+(9 seat, 13 control plane).
 
 What the run found is kept at the end of the file as regression tests of the fixes.
 """
@@ -223,6 +224,7 @@ live_settings = settings(
 )
 
 
+@pytest.mark.slow
 @product.parametrize()
 @live_settings
 def test_seat_api_conforms(
@@ -234,6 +236,7 @@ def test_seat_api_conforms(
     _run(case, server, session, "/api" if _pick(case, "under /api", 4) else "")
 
 
+@pytest.mark.slow
 @control.parametrize()
 @live_settings
 def test_control_plane_conforms(

@@ -258,6 +258,31 @@ def test_a_refused_request_does_not_count() -> None:
     assert limiter.retry_after("a") is None
 
 
+def test_expired_windows_are_forgotten() -> None:
+    now = [0.0]
+    limiter = RateLimiter(RateLimit(2, 60), now=lambda: now[0], max_clients=20_000)
+    for n in range(10_000):
+        now[0] = n / 1000  # ten thousand client ids within ten seconds
+        assert limiter.retry_after(f"client-{n}") is None
+    assert limiter.tracked() == 10_000
+    now[0] = 65.0  # windows last counted at or before 5.0 s have expired, the rest have not
+    assert limiter.retry_after("late") is None
+    assert limiter.tracked() == 4_999 + 1
+    now[0] = 200.0
+    assert limiter.retry_after("later") is None
+    assert limiter.tracked() == 1
+
+
+def test_past_the_cap_the_least_recently_counted_window_goes() -> None:
+    limiter = RateLimiter(RateLimit(2, 60), now=lambda: 0.0, max_clients=100)
+    assert [limiter.retry_after(f"client-{n}") for n in range(10_000)] == [None] * 10_000
+    assert limiter.tracked() == 100
+    assert limiter.retry_after("client-9999") is None
+    assert limiter.retry_after("client-9999") == 60  # kept, and still counted
+    assert limiter.retry_after("client-0") is None  # forgotten: counts afresh
+    assert limiter.tracked() == 100
+
+
 @pytest.mark.parametrize(
     ("text", "limit"),
     [

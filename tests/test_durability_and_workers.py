@@ -8,13 +8,12 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import basic
-from serving import ServedProcess, served
+from serving import ServedProcess, joined, served, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"PYTHONPATH": str(ROOT), "EMULATOR_LOG_LEVEL": "WARNING"}
@@ -73,14 +72,21 @@ def test_every_acknowledged_event_survives_a_kill_9(tmp_path: Path) -> None:
         ]
         for writer in writers:
             writer.start()
-        while len(acknowledged) < 150:
-            time.sleep(0.01)
-        os.kill(server.process.pid, signal.SIGKILL)  # mid-stream, no chance to flush
-        server.process.wait(timeout=10)
-        stop.set()
-        for writer in writers:
-            writer.join(timeout=30)
-    assert len(acknowledged) >= 150
+        try:
+            wait_until(
+                lambda: len(acknowledged) >= 150,
+                60,
+                lambda: (
+                    f"{len(acknowledged)} of 150 events acknowledged, "
+                    f"{sum(w.is_alive() for w in writers)} writers alive, server exit code "
+                    f"{server.process.poll()}, stderr: {''.join(server.stderr_lines)[-2000:]}"
+                ),
+            )
+            os.kill(server.process.pid, signal.SIGKILL)  # mid-stream, no chance to flush
+            server.process.wait(timeout=10)
+        finally:
+            stop.set()
+            joined(writers, 30)
     with served(serve_command(database), tmp_path, ENV) as restarted:
         for sent in acknowledged:
             status, stored = restarted.request("GET", f"/seat-events/{sent['id']}", headers=basic())
@@ -106,13 +112,15 @@ def assert_one_effective_version_each(
 
 def assert_balances_follow_the_effective_events(server: ServedProcess) -> None:
     events, after = [], None
-    while True:
+    for _ in range(100):  # 4 writers x 40 customerEventIds: 160 effective events, 2 pages
         query = "limit=100" + (f"&after={after}" if after else "")
         _, page = server.request("GET", f"/seat-events?{query}", headers=basic())
         events += page["items"]
         after = page["pagination"]["after"]
         if after is None:
             break
+    else:
+        pytest.fail(f"paging never ended: {len(events)} events in 100 pages")
     expected: dict[str, tuple[str, str, int]] = {}
     for e in events:
         key = e["customerAlias"]
@@ -152,7 +160,7 @@ def test_concurrent_versions_across_workers_leave_one_effective(tmp_path: Path) 
 
 def post_concurrently(server: ServedProcess, bodies: list[dict[str, Any]]) -> list[str]:
     ids: list[str] = []
-    barrier = threading.Barrier(len(bodies))
+    barrier = threading.Barrier(len(bodies), timeout=30)
 
     def post(body: dict[str, Any]) -> None:
         barrier.wait()
@@ -163,9 +171,8 @@ def post_concurrently(server: ServedProcess, bodies: list[dict[str, Any]]) -> li
     threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert len(ids) == len(bodies)
+    joined(threads, 60)
+    assert len(ids) == len(bodies), f"{len(bodies) - len(ids)} posts got no 201"
     return ids
 
 
@@ -182,8 +189,7 @@ def workers_seen(server: ServedProcess, rounds: int = 20) -> dict[int, int]:
         burst = [threading.Thread(target=ask) for _ in range(16)]
         for thread in burst:
             thread.start()
-        for thread in burst:
-            thread.join(timeout=30)
+        joined(burst, 30)
         if len(seen) == 2:
             break
     return seen

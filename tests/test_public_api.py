@@ -11,9 +11,14 @@ def test_all_names_resolve() -> None:
         assert getattr(emulator, name) is not None
 
 
-def test_create_app_builds_a_flask_app() -> None:
-    app = emulator.create_app(emulator.Settings(validate_responses=True))
-    assert app.test_client().get("/nothing").status_code == 404
+def test_create_app_builds_the_emulator() -> None:
+    client = emulator.create_app(emulator.Settings(validate_responses=True)).test_client()
+    assert client.get("/_emulator/health").get_json()["status"] == "ok"
+    unknown = client.get("/nothing")
+    assert (unknown.status_code, unknown.headers["Sequence-Version"]) == (404, "2024-07-30")
+    assert unknown.get_json() == {
+        "error": {"type": "NotFound", "message": "No such path: /nothing", "errors": []}
+    }
 
 
 def test_importing_the_package_builds_nothing_and_loads_no_web_stack() -> None:

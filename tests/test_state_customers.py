@@ -116,6 +116,7 @@ CUSTOMER_ID = "0190a000-0000-7000-8000-000000000001"
             "state is required",
         ),
         ({"customers": [{"legalName": "A"}]}, "required"),
+        ({"customers": [{"legalName": "A", "address": ADDRESS, "url": "http://["}]}, "URL"),
     ],
 )
 def test_a_state_with_broken_customers_is_refused(

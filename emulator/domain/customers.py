@@ -38,7 +38,6 @@ DEFAULT_STATUS = "ACTIVE"  # Sequence: "the default state when a customer is cre
 STATE_REQUIRED_IN = frozenset({"US", "CA"})  # Sequence: "required for USA and Canada"
 
 
-@lru_cache(maxsize=65536)
 @lru_cache(maxsize=1 << 16)  # balances name every unmapped alias's customer on every call
 def implicit_customer_id(account_id: str, alias: str) -> str:
     """The stable id of the implicit customer an unmapped alias stands for."""
@@ -126,11 +125,11 @@ class Customer:
 
     @property
     def domain(self) -> str | None:
-        """The host of `url`, without a leading `www.` [decision]."""
-        if not self.url:
+        """The host of `url`, without a leading `www.` [decision]; None if it has none."""
+        try:
+            return url_domain(self.url)
+        except CustomerRuleError:  # stored before urls were checked: answer, do not fail
             return None
-        host = urlsplit(self.url if "//" in self.url else f"//{self.url}").hostname
-        return host.removeprefix("www.") if host else None
 
     @property
     def live_contacts(self) -> tuple[Contact, ...]:
@@ -162,6 +161,17 @@ class Customer:
     def has_email(self, email: str) -> bool:
         """Whether a live contact has this email, ignoring case."""
         return email.casefold() in (c.email.casefold() for c in self.live_contacts)
+
+
+def url_domain(url: str | None) -> str | None:
+    """The host of a url without a leading `www.`; CustomerRuleError if it cannot be parsed."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError as error:
+        raise CustomerRuleError("url", f"Not a valid URL: {error}") from None
+    return host.removeprefix("www.") if host else None
 
 
 def check_contacts(contacts: Sequence[ContactDraft]) -> None:
@@ -206,6 +216,7 @@ def check_parent(
 def new_customer(draft: CustomerDraft, account_id: str, mint: Callable[[], Minted]) -> Customer:
     """The customer a draft creates; each contact gets its own id."""
     check_contacts(draft.contacts)
+    url_domain(draft.url)
     minted = mint()
     now = minted.created_at
     return Customer(
@@ -231,6 +242,7 @@ def updated_customer(
     """The customer after PUT: required fields and contacts replaced, optional ones kept when
     left out [decision]; a live contact keeps its id when its email is sent again."""
     check_contacts(draft.contacts)
+    url_domain(draft.url)
     return replace(
         customer,
         legal_name=draft.legal_name,

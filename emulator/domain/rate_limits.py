@@ -6,7 +6,7 @@ import math
 import re
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,26 +43,55 @@ class RateLimit:
         return cls(int(match[1]), _PERIODS[match[2]])
 
 
-class RateLimiter:
-    """A sliding window per client id, in real (monotonic) time."""
+# Open credentials give every client id its own window: past this many live ones, the window
+# least recently counted is forgotten, so a stream of new ids cannot grow memory [decision].
+MAX_CLIENTS = 4096
 
-    def __init__(self, limit: RateLimit, now: Callable[[], float] = time.monotonic) -> None:
+
+class RateLimiter:
+    """A sliding window per client id, in real (monotonic) time; expired windows are dropped."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        now: Callable[[], float] = time.monotonic,
+        max_clients: int = MAX_CLIENTS,
+    ) -> None:
         self.limit = limit
         self._now = now
+        self._max_clients = max_clients
         self._lock = threading.Lock()
-        self._windows: dict[str, deque[float]] = {}
+        # Ordered by each window's newest request, oldest first: expired ones are at the front.
+        self._windows: OrderedDict[str, deque[float]] = OrderedDict()
 
     def retry_after(self, client_id: str) -> int | None:
         """None if the request may go ahead (and count it); else seconds to wait."""
-        now = self._now()
         with self._lock:
-            window = self._windows.setdefault(client_id, deque())
+            now = self._now()  # read under the lock, so requests are counted in time order
+            self._forget_expired(now)
+            window = self._windows.get(client_id) or deque()
             while window and window[0] <= now - self.limit.period:
                 window.popleft()
             if len(window) >= self.limit.count:
                 return max(1, math.ceil(window[0] + self.limit.period - now))
             window.append(now)
+            self._windows[client_id] = window
+            self._windows.move_to_end(client_id)
+            while len(self._windows) > self._max_clients:
+                self._windows.popitem(last=False)
             return None
+
+    def tracked(self) -> int:
+        """How many client ids have a window."""
+        with self._lock:
+            return len(self._windows)
+
+    def _forget_expired(self, now: float) -> None:
+        while self._windows:
+            oldest = next(iter(self._windows.values()))
+            if oldest[-1] > now - self.limit.period:
+                return
+            self._windows.popitem(last=False)
 
     def reset(self) -> None:
         """Forget every window."""

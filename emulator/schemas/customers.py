@@ -42,6 +42,7 @@ from emulator.domain.customers import (
     Organization,
     check_alias_values,
     check_contacts,
+    url_domain,
 )
 from emulator.domain.pages import InvalidCursorError, Page, PageRequest, encode_cursor
 from emulator.domain.timestamps import format_utc
@@ -109,12 +110,20 @@ class IntegrationIdDraftSchema(LenientSchema):
         return IntegrationId(data["service"], data["id"])
 
 
+def parseable_url(url: str) -> None:
+    """A customer's url is one its domain can be read from."""
+    try:
+        url_domain(url)
+    except CustomerRuleError as error:
+        raise ValidationError(str(error)) from None
+
+
 class CustomerDraftSchema(LenientSchema):
     """The body of POST /customers and PUT /customers/{id}; pushToIntegrations is ignored."""
 
     legal_name = fields.String(data_key="legalName", required=True)
     address = fields.Nested(AddressSchema, required=True)
-    url = fields.String(load_default=None)
+    url = fields.String(load_default=None, validate=parseable_url)
     label = fields.String(load_default=None)
     tax_status = fields.String(
         data_key="taxStatus", required=True, validate=validate.OneOf(TAX_STATUSES)

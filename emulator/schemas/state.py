@@ -38,7 +38,12 @@ from emulator.domain.state import AccountState
 from emulator.domain.timestamps import parse_timestamp
 from emulator.schemas.base import LenientSchema, dump_time, present
 from emulator.schemas.contacts import dump_contact
-from emulator.schemas.customers import INTEGRATION_SERVICES, AddressSchema, dump_address
+from emulator.schemas.customers import (
+    INTEGRATION_SERVICES,
+    AddressSchema,
+    dump_address,
+    parseable_url,
+)
 from emulator.schemas.fields import Instant, TimestampText
 from emulator.schemas.sequence_accounts import AccountUpdateSchema, dump_account
 from emulator.spec import country_codes
@@ -144,7 +149,7 @@ class StateCustomerSchema(LenientSchema):
     )
     status = fields.String(load_default=DEFAULT_STATUS, validate=validate.OneOf(CUSTOMER_STATUSES))
     created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
-    url = fields.String(load_default=None)
+    url = fields.String(load_default=None, validate=parseable_url)
     label = fields.String(load_default=None)
     integration_ids = fields.List(
         fields.Nested(StateIntegrationIdSchema), data_key="integrationIds", load_default=list
