@@ -7,6 +7,7 @@ path cannot decide alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from emulator.domain.timestamps import is_timestamp
 from emulator.http.errors import Problem
+
+_DOT_SEGMENT = re.compile(r"(?<=/)\.{1,2}(?=/|$)")
 
 
 class Authority:
@@ -67,14 +70,21 @@ class _OpenApiRequest:
     parameters: RequestParameters
 
 
+def _literal_dots(path: str) -> str:
+    """The path with `.` and `..` segments percent-encoded."""
+    # openapi-core reads host_url + path as a URL and resolves dot segments; the request was
+    # routed with them as literal path parameters (`/seat-events/..` is the id `..`).
+    return _DOT_SEGMENT.sub(lambda match: match.group(0).replace(".", "%2E"), path)
+
+
 def _adapt(request: Request, body: bytes | None) -> _OpenApiRequest:
     # HEAD is answered as GET, so it is validated as GET; path parameters are left for
     # openapi-core to read from the path, under the document's own names.
     method = "get" if request.method == "HEAD" else request.method.lower()
     return _OpenApiRequest(
         host_url=request.host_url,
-        path=request.path,
-        path_pattern=request.path,
+        path=_literal_dots(request.path),
+        path_pattern=_literal_dots(request.path),
         method=method,
         body=body,
         content_type=request.content_type or "application/octet-stream",
