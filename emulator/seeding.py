@@ -20,10 +20,16 @@ def read_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: not valid JSON or YAML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid JSON or YAML: nested too deeply") from None
 
 
 def read_state(path: Path) -> list[AccountState]:
@@ -32,4 +38,6 @@ def read_state(path: Path) -> list[AccountState]:
         accounts: list[AccountState] = STATE.load(read_document(path))
     except ValidationError as error:
         raise ConfigError(f"seed {path}: {json.dumps(error.messages)}") from None
+    except RecursionError:
+        raise ConfigError(f"seed {path}: nested too deeply") from None
     return accounts
