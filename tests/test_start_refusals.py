@@ -67,8 +67,9 @@ STORES = [
 ]
 
 
-def state(**seat_event: Any) -> str:
-    account = {"id": "acc", "seatEvents": [{**EVENT, **seat_event}], "seatMetrics": []}
+def state(metrics: tuple[dict[str, str], ...] = (), **seat_event: Any) -> str:
+    events = [{**EVENT, **seat_event}]
+    account = {"id": "acc", "seatEvents": events, "seatMetrics": list(metrics)}
     return json.dumps({"format": "sequence-emulator-state", "version": 1, "accounts": [account]})
 
 
@@ -79,6 +80,10 @@ SEEDS = [
     pytest.param(state(total=2**63).encode(), "total", id="total-2-63"),
     pytest.param(state(total=1, customerAlias="").encode(), "customerAlias", id="empty-alias"),
     pytest.param(b"[" * 100_000, "nested too deeply", id="deep"),
+    # refused by the control plane's document, which the schema alone let through
+    pytest.param(
+        state(({"seatType": "", "label": "x"},), total=1).encode(), "seatType", id="metric"
+    ),
 ]
 
 
