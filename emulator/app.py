@@ -74,6 +74,8 @@ def build_services(settings: Settings, store: Store | None, clock: Clock | None)
     """
     # Ids follow the clock, which may live in the store, which observes ids as they are minted.
     generator = IdGenerator(lambda: services.clock.now())
+    # A seed is judged before the store is opened, so a refused one leaves a new file uncreated.
+    seeded = read_state(settings.seed) if settings.seed is not None else None
     store = store or open_store(settings.store, observe_id=generator.observe)
     shared = settings.workers > 1 or store.kind == "postgresql"
     journal = Journal(settings.journal_limit)
@@ -87,6 +89,6 @@ def build_services(settings: Settings, store: Store | None, clock: Clock | None)
         faults=SharedFaultBook(store.database, pinned=pinned) if shared else FaultBook(),
         rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )
-    if settings.seed is not None:
-        services.import_accounts(read_state(settings.seed))
+    if seeded is not None:
+        services.import_accounts(seeded)
     return services

@@ -134,9 +134,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def serve(settings: Settings) -> int:
     """Serve until interrupted or terminated: one process, or gunicorn with several."""
     if settings.workers > 1:
-        from emulator.workers import check_workers, serve_with_workers
+        from emulator.workers import check_start, check_workers, serve_with_workers
 
         check_workers(settings, settings.workers)
+        check_start(settings)
         return serve_with_workers(settings, settings.workers, announce)
 
     from emulator.app import create_app

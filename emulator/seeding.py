@@ -20,16 +20,34 @@ def read_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: not valid JSON or YAML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid JSON or YAML: nested too deeply") from None
 
 
 def read_state(path: Path) -> list[AccountState]:
-    """The accounts of a state file, or a ConfigError saying what is wrong with it."""
+    """The accounts of a state file, or a ConfigError saying what is wrong with it: the same
+    checks as `PUT /_emulator/state`, the control plane's document and then the schema."""
+    from emulator.http.validation import OpenApiValidator
+    from emulator.spec import CONTROL_DOCUMENT, load_document
+
+    document = read_document(path)
+    validator = OpenApiValidator(load_document(CONTROL_DOCUMENT))
+    problems = validator.body_problems("put", "/_emulator/state", document)
+    if problems:
+        said = "; ".join(f"{problem.field}: {problem.message}" for problem in problems[:10])
+        raise ConfigError(f"seed {path}: {said}")
     try:
-        accounts: list[AccountState] = STATE.load(read_document(path))
+        accounts: list[AccountState] = STATE.load(document)
     except ValidationError as error:
         raise ConfigError(f"seed {path}: {json.dumps(error.messages)}") from None
+    except RecursionError:
+        raise ConfigError(f"seed {path}: nested too deeply") from None
     return accounts

@@ -28,6 +28,17 @@ def check_workers(settings: Settings, workers: int) -> None:
         raise ConfigError("--workers needs gunicorn: pip install 'sequence-emulator[workers]'")
 
 
+def check_start(settings: Settings) -> None:
+    """Refuse here, once, what every worker would refuse after the fork: a seed that is not a
+    valid state document, and a store that cannot be opened (its tables are made ready)."""
+    from emulator.seeding import read_state
+    from emulator.store.opening import open_database
+
+    if settings.seed is not None:
+        read_state(settings.seed)
+    open_database(settings.store).dispose()
+
+
 def serve_with_workers(settings: Settings, workers: int, announce: Callable[[str], None]) -> int:
     """Serve with `workers` gunicorn processes (threads within each) until stopped."""
     from gunicorn.app.base import BaseApplication

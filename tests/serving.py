@@ -70,12 +70,9 @@ def joined(threads: Sequence[threading.Thread], seconds: float) -> None:
     assert not running, f"{running} of {len(threads)} threads still running after {seconds} s"
 
 
-@contextmanager
-def served(
-    command: Sequence[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 30
-) -> Iterator[ServedProcess]:
-    """Run `command` (which must print its URL), yield it, and stop it whatever happens."""
-    process = subprocess.Popen(
+def start(command: Sequence[str], cwd: Path, env: dict[str, str] | None) -> subprocess.Popen[str]:
+    """`command` started with its output piped, the environment extended by `env`."""
+    return subprocess.Popen(
         list(command),
         cwd=cwd,
         env={**os.environ, **(env or {})},
@@ -83,6 +80,28 @@ def served(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def run_to_exit(
+    command: Sequence[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """A command expected to exit by itself, run until it does; killed by its pid at `timeout`."""
+    process = start(command, cwd, env)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=10)
+        raise AssertionError(f"still running after {timeout} s: {out}{err}") from None
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@contextmanager
+def served(
+    command: Sequence[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[ServedProcess]:
+    """Run `command` (which must print its URL), yield it, and stop it whatever happens."""
+    process = start(command, cwd, env)
     served_process: ServedProcess | None = None
     try:
         url = _wait_for_url(process, timeout)

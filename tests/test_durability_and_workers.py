@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import basic
-from serving import ServedProcess, joined, served, wait_until
+from serving import ServedProcess, joined, run_to_exit, served, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"PYTHONPATH": str(ROOT), "EMULATOR_LOG_LEVEL": "WARNING"}
@@ -206,16 +205,10 @@ def workers_seen(server: ServedProcess, rounds: int = 20) -> dict[int, int]:
 def test_a_bad_store_file_stops_the_server_with_a_message(
     tmp_path: Path, prepare: Any, message: str
 ) -> None:
-    result = run_to_exit(serve_command(prepare(tmp_path / "emulator.db")), tmp_path)
+    result = run_to_exit(serve_command(prepare(tmp_path / "emulator.db")), tmp_path, ENV)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def run_to_exit(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A server command that is expected to refuse to start, run until it exits."""
-    env = {**os.environ, **ENV}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 
 def _newer(path: Path) -> Path:
@@ -225,6 +218,8 @@ def _newer(path: Path) -> Path:
 
 
 def test_several_workers_on_the_memory_store_are_refused(tmp_path: Path) -> None:
-    result = run_to_exit([sys.executable, "-m", "emulator", "serve", "--workers", "2"], tmp_path)
+    result = run_to_exit(
+        [sys.executable, "-m", "emulator", "serve", "--workers", "2"], tmp_path, ENV
+    )
     assert result.returncode == 2
     assert "--store sqlite:PATH" in result.stderr and "Traceback" not in result.stderr

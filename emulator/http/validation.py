@@ -3,11 +3,13 @@ path in front of openapi-core, which is loaded in the background."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Request, Response
+from werkzeug.test import EnvironBuilder
 
 from emulator.http.errors import Problem
 from emulator.http.fastpath import FastPath, without_header
@@ -68,6 +70,17 @@ class OpenApiValidator:
             parsed,
             bool(body),
         )
+
+    def body_problems(self, method: str, path: str, document: Any) -> list[Problem]:
+        """What is wrong with `document` sent as the JSON body of `method path`, with no other
+        header or parameter: a seed file is judged as a state import would judge it."""
+        if self.fast_path.accepts(method, path, {}, {}, "application/json", document, True):
+            return []
+        body = json.dumps(document, default=str).encode()
+        environ = EnvironBuilder(
+            path=path, method=method.upper(), data=body, content_type="application/json"
+        ).get_environ()
+        return self.authority_problems(Request(environ), body)
 
     def authority_problems(self, request: Request, body: bytes | None) -> list[Problem]:
         """What openapi-core finds, without the fast path (tests compare the two)."""

@@ -66,8 +66,14 @@ def replace_accounts(
 def _load(transaction: Transaction, state: AccountState) -> None:
     """Load one account's rows under the state's account, whatever its items say."""
     account = state.account_id
+    # A state loaded from a document already names its account: no second copy of its events.
     seat_events.replay(
-        transaction, account, [replace(e, account_id=account) for e in state.seat_events]
+        transaction,
+        account,
+        [
+            e if e.account_id == account else replace(e, account_id=account)
+            for e in state.seat_events
+        ],
     )
     metric_rows.insert(transaction, *(replace(m, account_id=account) for m in state.seat_metrics))
     for customer in state.customers:

@@ -56,7 +56,7 @@ class Transaction:
         """Execute a statement once per row of parameters."""
         if rows:
             sql, defaults = compiled(statement, self.dialect)
-            self._driver.cursor().executemany(sql, [{**defaults, **row} for row in rows])
+            self._driver.cursor().executemany(sql, ({**defaults, **row} for row in rows))
 
     def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Every row a query returns."""

@@ -35,6 +35,13 @@ from emulator.store.tables import customers, metadata
 # clock, fault rules and journal of a shared sandbox; 4: accounts' company details, and
 # customers.emails without archived contacts.
 SCHEMA_VERSION = 4
+# The tables a database of each version holds at the least: one that claims a version but lacks
+# them is another program's, or was damaged, and an upgrade would write into it.
+_TABLES_SINCE = {
+    1: ("seat_events", "seat_series", "seat_metrics"),
+    2: ("customers", "customer_aliases", "idempotency_keys"),
+    4: ("sequence_accounts", "emulator_clock", "fault_rules", "journal"),
+}
 
 # https://www.sqlite.org/fileformat.html#the_database_header
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -71,22 +78,25 @@ def _check_header(path: Path) -> None:
     if len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
         raise StoreError(f"{path} is not a SQLite database")
     version = int.from_bytes(header[USER_VERSION_AT : USER_VERSION_AT + 4], "big", signed=True)
-    check_version(str(path), version, foreign_tables=False)
+    check_version(str(path), version, tables=None)
     version, tables = _version_and_tables_read_only(path)
-    check_version(str(path), version, foreign_tables=tables)
+    check_version(str(path), version, tables=tables)
 
 
-def _version_and_tables_read_only(path: Path) -> tuple[int, bool]:
-    """The schema version (the header's may lag behind the WAL) and whether the file holds
-    any table, read without writing: the store's own connection would switch it to WAL."""
+def _version_and_tables_read_only(path: Path) -> tuple[int, set[str]]:
+    """The schema version (the header's may lag behind the WAL) and the file's tables, read
+    without writing: the store's own connection would switch it to WAL."""
+    # Read-only SQLite still leaves -wal and -shm beside a WAL file; with no -wal present every
+    # commit is in the file itself, which can then be read as immutable, creating nothing.
+    live = Path(f"{path}-wal").exists()
     try:
-        probe = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        probe = sqlite3.connect(f"{path.as_uri()}?{'mode=ro' if live else 'immutable=1'}", uri=True)
     except sqlite3.Error as error:
         raise StoreError(f"cannot open {path}: {error}") from None
     try:
         (version,) = probe.execute("PRAGMA user_version").fetchone()
-        (tables,) = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return int(version), bool(tables)
+        names = probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return int(version), {name for (name,) in names}
     except sqlite3.OperationalError as error:
         raise StoreError(f"cannot open {path}: {error}") from None
     except sqlite3.DatabaseError as error:
@@ -95,22 +105,34 @@ def _version_and_tables_read_only(path: Path) -> tuple[int, bool]:
         probe.close()
 
 
-def check_version(where: str, version: int, *, foreign_tables: bool) -> None:
-    """Refuse a newer release's database, and one that holds tables but none of ours."""
+def check_version(where: str, version: int, *, tables: set[str] | None) -> None:
+    """Refuse a newer release's database, one that holds tables but none of ours, and one
+    that claims a version without its tables (`tables` None: not known yet)."""
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{where} was written by a newer release (schema version {version});"
             f" this release reads up to {SCHEMA_VERSION}"
         )
-    if version < 0 or (version == 0 and foreign_tables):
+    if version < 0 or (version == 0 and tables):
         raise StoreError(f"{where} holds a database, but not a sequence-emulator store")
+    missing = sorted(set(expected_tables(version)) - tables) if tables is not None else []
+    if version > 0 and missing:
+        raise StoreError(
+            f"{where} holds a database of schema version {version} without the tables"
+            f" {', '.join(missing)}: not a sequence-emulator store, or a damaged one"
+        )
+
+
+def expected_tables(version: int) -> list[str]:
+    """The tables every database of `version` holds."""
+    return [name for since, names in _TABLES_SINCE.items() if since <= version for name in names]
 
 
 def prepare(database: Database, where: str) -> None:
     """Create the tables in an empty database, or bring an older one up to SCHEMA_VERSION."""
     with _exclusive(database) as connection:
         version = _read_version(connection)
-        check_version(where, version, foreign_tables=_has_tables(connection))
+        check_version(where, version, tables=set(inspect(connection).get_table_names()))
         if version < SCHEMA_VERSION:
             metadata.create_all(connection)
             if 2 <= version < 3:
@@ -152,10 +174,6 @@ def _derive_customer_columns(connection: Connection) -> None:
             .where(customers.c.account_id == row["account_id"], customers.c.id == row["id"])
             .values(emails=derived["emails"], folded_name=derived["folded_name"])
         )
-
-
-def _has_tables(connection: Connection) -> bool:
-    return bool(inspect(connection).get_table_names())
 
 
 def _read_version(connection: Connection) -> int:

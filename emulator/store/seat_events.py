@@ -31,6 +31,7 @@ from emulator.store.tables import seat_series as series
 SELECT_EVENTS = select(*EVENTS.columns)
 # A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
 # spells out the index's own condition (effective = 1).
+_BATCH = 5_000
 ONE: ColumnElement[int] = literal_column("1")
 IN_ACCOUNT = events.c.account_id == bindparam("account_id")
 SERIES = and_(
@@ -96,8 +97,11 @@ def insert_versions(
     transaction: Transaction, versions: Sequence[SeatEvent], effective_ids: set[str]
 ) -> None:
     """Store versions as they are, and count the effective ones in their series."""
-    rows = [EVENTS.values(e) | {"effective": int(e.id in effective_ids)} for e in versions]
-    transaction.run_many(INSERT, rows)
+    # In batches: the rows of a whole import at once would cost more than its events.
+    for start in range(0, len(versions), _BATCH):
+        batch = versions[start : start + _BATCH]
+        rows = [EVENTS.values(e) | {"effective": int(e.id in effective_ids)} for e in batch]
+        transaction.run_many(INSERT, rows)
     counts: dict[tuple[str, str, str], int] = {}
     for event in versions:
         if event.id in effective_ids:
