@@ -137,8 +137,7 @@ def serve(settings: Settings) -> int:
         from emulator.workers import check_start, check_workers, serve_with_workers
 
         check_workers(settings, settings.workers)
-        check_start(settings)
-        return serve_with_workers(settings, settings.workers, announce)
+        return serve_with_workers(check_start(settings), settings.workers, announce)
 
     from emulator.app import create_app
     from emulator.server import EmulatorServer

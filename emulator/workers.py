@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from emulator.config import ConfigError, Settings
@@ -28,15 +29,15 @@ def check_workers(settings: Settings, workers: int) -> None:
         raise ConfigError("--workers needs gunicorn: pip install 'sequence-emulator[workers]'")
 
 
-def check_start(settings: Settings) -> None:
-    """Refuse here, once, what every worker would refuse after the fork: a seed that is not a
-    valid state document, and a store that cannot be opened (its tables are made ready)."""
-    from emulator.seeding import read_state
-    from emulator.store.opening import open_database
+def check_start(settings: Settings) -> Settings:
+    """Refuse here, once, what every worker would refuse after the fork (a seed that is not a
+    valid state document, a store that cannot be opened), and import the seed here, once: a
+    worker importing it would replace what an earlier worker had already acknowledged. The
+    workers' settings, with no seed left to import."""
+    from emulator.app import build_services
 
-    if settings.seed is not None:
-        read_state(settings.seed)
-    open_database(settings.store).dispose()
+    build_services(settings, None, None).close()  # reads and imports the seed, if any
+    return replace(settings, seed=None)
 
 
 def serve_with_workers(settings: Settings, workers: int, announce: Callable[[str], None]) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import sys
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ import pytest
 from conftest import basic
 from serving import ServedProcess, joined, run_to_exit, served, wait_until
 
+from emulator.domain.accounts import derived_account_id
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"PYTHONPATH": str(ROOT), "EMULATOR_LOG_LEVEL": "WARNING"}
+STATE = {"format": "sequence-emulator-state", "version": 1}
 
 pytestmark = pytest.mark.slow
 
@@ -155,6 +160,30 @@ def test_concurrent_versions_across_workers_leave_one_effective(tmp_path: Path) 
         )
     assert status == 200 and page["pagination"]["totalResultSize"] == 1
     assert page["items"][0]["id"] == max(ids)  # the last stored is the greatest id
+
+
+def test_a_seed_is_imported_once_before_the_workers_answer(tmp_path: Path) -> None:
+    # Each worker importing the seed itself replaced what another had already acknowledged.
+    account = derived_account_id("key")
+    seed = tmp_path / "seed.json"
+    accounts = [{"id": account, "seatEvents": [event(0, "seeded", 7)], "seatMetrics": []}]
+    seed.write_text(json.dumps({**STATE, "accounts": accounts}))
+    database = tmp_path / "emulator.db"
+    flags = ("--workers", "2", "--seed", str(seed))
+    with served(serve_command(database, *flags), tmp_path, ENV) as server:
+        announced = datetime.now(timezone.utc)
+        ids = post_concurrently(server, [event(n, f"early-{n}", n) for n in range(40)])
+        wait_until(lambda: len(workers_seen(server)) == 2, 30, lambda: "one worker never answered")
+        status, page = server.request("GET", "/seat-events?limit=100", headers=basic())
+    assert status == 200
+    kept = {item["customerEventId"]: item for item in page["items"]}
+    assert set(ids) <= {item["id"] for item in kept.values()}, "acknowledged events were lost"
+    assert "seeded" in kept
+    with sqlite3.connect(database) as connection:
+        query = "SELECT created_at FROM seat_events WHERE customer_event_id = 'seeded'"
+        [(created_micros,)] = connection.execute(query).fetchall()  # imported once: one version
+    created = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=created_micros)
+    assert created < announced, "the seed was imported after serving began, by a worker"
 
 
 def post_concurrently(server: ServedProcess, bodies: list[dict[str, Any]]) -> list[str]:
