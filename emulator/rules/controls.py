@@ -213,7 +213,8 @@ class SharedJournal(Journal):
     def entries(self, query: JournalQuery) -> list[JournalEntry]:
         """The matching entries, oldest first."""
         with self._database.read() as transaction:
-            kept = rows.entries(transaction, self.limit)
+            # A later page reads only what follows the previous one, not the whole journal.
+            kept = rows.entries(transaction, self.limit, query.after)
         return [entry for entry in map(_entry_of, kept) if query.matches(entry)]
 
     def clear(self) -> None:

@@ -43,7 +43,10 @@ INSERT_ENTRY = Prepared(  # the database numbers the entry
     .returning(journal.c.sequence)
 )
 NEWEST_ENTRIES = Prepared(
-    select(journal).order_by(journal.c.sequence.desc()).limit(bindparam("keep"))
+    select(journal)
+    .where(journal.c.sequence > bindparam("after"))
+    .order_by(journal.c.sequence.desc())
+    .limit(bindparam("keep"))
 )
 ENTRY_COUNT = Prepared(select(func.count()).select_from(journal))
 LATEST_SEQUENCE = Prepared(select(func.coalesce(func.max(journal.c.sequence), 0)))
@@ -110,9 +113,9 @@ def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> No
         transaction.run(TRIM, {"oldest_dropped": newest - keep})
 
 
-def entries(transaction: Transaction, keep: int) -> list[Row]:
-    """The newest `keep` entries, oldest first."""
-    return transaction.rows(NEWEST_ENTRIES, {"keep": keep})[::-1]
+def entries(transaction: Transaction, keep: int, after: int = 0) -> list[Row]:
+    """Of the newest `keep` entries, those after sequence `after`, oldest first."""
+    return transaction.rows(NEWEST_ENTRIES, {"keep": keep, "after": after})[::-1]
 
 
 def latest_sequence(transaction: Transaction) -> int:
