@@ -147,7 +147,7 @@ def operation_sources(document: dict[str, Any]) -> dict[tuple[str, str], tuple[A
         shared = item.get("parameters", [])
         for method, operation in item.items():
             if isinstance(operation, dict) and "responses" in operation:
-                found[(method, _VARIABLE.sub("{}", path))] = (operation, shared)
+                found[(method, operation_template(path))] = (operation, shared)
     return found
 
 
