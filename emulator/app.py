@@ -78,14 +78,17 @@ def build_services(settings: Settings, store: Store | None, clock: Clock | None)
     seeded = read_state(settings.seed) if settings.seed is not None else None
     store = store or open_store(settings.store, observe_id=generator.observe)
     shared = settings.workers > 1 or store.kind == "postgresql"
-    journal = Journal(settings.journal_limit)
     pinned = Pinned()  # the clock and the rules' count, read in one go per request
     services = Services(
         settings=settings,
         store=store,
         clock=clock or (SharedClock(store.database, pinned=pinned) if shared else Clock()),
         new_id=generator,
-        journal=SharedJournal(store.database, settings.journal_limit) if shared else journal,
+        journal=(
+            SharedJournal(store.database, settings.journal_limit)
+            if shared
+            else Journal(settings.journal_limit)
+        ),
         faults=SharedFaultBook(store.database, pinned=pinned) if shared else FaultBook(),
         rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )
