@@ -29,9 +29,9 @@ from emulator.store.tables import seat_events as events
 from emulator.store.tables import seat_series as series
 
 SELECT_EVENTS = select(*EVENTS.columns)
+_BATCH = 5_000  # rows built and inserted at once by an import
 # A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
 # spells out the index's own condition (effective = 1).
-_BATCH = 5_000
 ONE: ColumnElement[int] = literal_column("1")
 IN_ACCOUNT = events.c.account_id == bindparam("account_id")
 SERIES = and_(
