@@ -80,6 +80,13 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
         help="where data lives (default memory: SQLite in memory; env EMULATOR_STORE)",
     )
     serve.add_argument(
+        "--fsync",
+        action="store_true",
+        default=None,
+        help="a SQLite file syncs every write to disk: survives power loss, not only a killed "
+        "process; slower (env EMULATOR_FSYNC)",
+    )
+    serve.add_argument(
         "--journal-limit",
         type=parse_positive,
         help="requests kept in the journal (default 10000; env EMULATOR_JOURNAL_LIMIT)",
@@ -123,6 +130,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         validate_responses=args.validate_responses,
         seed=args.seed,
         store=args.store,
+        fsync=args.fsync,
         journal_limit=args.journal_limit,
         rate_limit=args.rate_limit,
         admin_token=args.admin_token,

@@ -43,6 +43,7 @@ class Settings:
     admin_token: str | None = None
     seed: Path | None = None
     store: str = "memory"
+    fsync: bool = False  # a SQLite file syncs every commit (power-loss safe), not only on checkpoints
     workers: int = 1  # processes serving the same store
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -107,6 +108,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EMULATOR_ADMIN_TOKEN": ("admin_token", str),
     "EMULATOR_SEED": ("seed", Path),
     "EMULATOR_STORE": ("store", str),
+    "EMULATOR_FSYNC": ("fsync", parse_bool),
 }
 
 

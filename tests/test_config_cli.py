@@ -29,17 +29,24 @@ def test_the_environment_sets_every_setting() -> None:
             "EMULATOR_CREDENTIALS": "a:b, c:d=acc",
             "EMULATOR_VALIDATE_RESPONSES": "true",
             "EMULATOR_LOG_LEVEL": "debug",
+            "EMULATOR_FSYNC": "yes",
         }
     )
     assert (settings.host, settings.port, settings.log_level) == ("0.0.0.0", 9000, "DEBUG")
     assert [c.client_id for c in settings.credentials] == ["a", "c"]
     assert settings.credentials[1].account_id == "acc"
     assert settings.validate_responses
+    assert settings.fsync
 
 
 def test_defaults_without_environment() -> None:
     settings = from_environment({})
     assert (settings.host, settings.port, settings.credentials) == ("127.0.0.1", 8080, ())
+    assert not settings.fsync  # a killed process loses nothing without it; only power loss
+
+
+def test_the_fsync_flag_turns_on_syncing_every_write() -> None:
+    assert settings_from(build_parser().parse_args(["serve", "--fsync"])).fsync
 
 
 @pytest.mark.parametrize(

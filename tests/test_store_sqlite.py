@@ -190,8 +190,18 @@ def test_a_new_file_has_the_current_schema_version_in_wal_mode(store: Store, pat
     assert raw(path, "PRAGMA user_version") == [(4,)]
     assert raw(path, "PRAGMA journal_mode") == [("wal",)]
     with store.database.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA synchronous").one() == (2,)  # FULL
+        # NORMAL: in WAL mode a commit survives kill -9 of the process; only power loss needs FULL
+        assert connection.exec_driver_sql("PRAGMA synchronous").one() == (1,)
         assert connection.exec_driver_sql("PRAGMA busy_timeout").one() == (10_000,)
+
+
+def test_fsync_makes_a_file_sync_every_commit(path: Path) -> None:
+    store = open_store(f"sqlite:{path}", fsync=True)
+    try:
+        with store.database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").one() == (2,)  # FULL
+    finally:
+        store.close()
 
 
 def test_a_version_2_file_is_upgraded_in_place_and_keeps_its_data(path: Path) -> None:

@@ -85,12 +85,12 @@ class Transaction:
 class Database:
     """One engine, its pool, and the transactions the rules run in."""
 
-    def __init__(self, url: str | URL, *, kind: str, shared: bool) -> None:
+    def __init__(self, url: str | URL, *, kind: str, shared: bool, fsync: bool = False) -> None:
         self.url = make_url(url)
         self.kind = kind  # memory, sqlite or postgresql: what health reports
         self.dialect_name = self.url.get_backend_name()
         self.shared = shared  # whether other processes may write to the same data
-        self.engine = _engine(self.url)
+        self.engine = _engine(self.url, fsync=fsync)
         self.dialect = self.engine.dialect
         in_memory = self.dialect_name == "sqlite" and self.url.database in (None, "")
         # SQLite has one writer at a time: threads queue here rather than in its busy handler.
@@ -274,7 +274,7 @@ def _reason(error: BaseException | None) -> str:
     return str(error).strip().splitlines()[0] if error else "the database is unavailable"
 
 
-def _engine(url: URL) -> Engine:
+def _engine(url: URL, *, fsync: bool) -> Engine:
     if url.get_backend_name() == "postgresql":
         options = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
         return create_engine(
@@ -295,12 +295,17 @@ def _engine(url: URL) -> Engine:
             max_overflow=-1,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
         )
-    _sqlite_setup(engine, durable=url.database not in (None, ""))
+    _sqlite_setup(engine, durable=url.database not in (None, ""), fsync=fsync)
     return engine
 
 
-def _sqlite_setup(engine: Engine, *, durable: bool) -> None:
-    """Transactions are explicit (BEGIN IMMEDIATE for writes); a file is WAL, fully synced."""
+def _sqlite_setup(engine: Engine, *, durable: bool, fsync: bool) -> None:
+    """Transactions are explicit (BEGIN IMMEDIATE for writes); a file is WAL.
+
+    WAL with synchronous=NORMAL keeps every committed transaction through a crash or kill -9
+    of the process (the WAL is in the operating system's hands); only a power loss can take
+    the last ones, which FULL (`fsync`) prevents at the cost of one fsync per write.
+    """
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -309,4 +314,5 @@ def _sqlite_setup(engine: Engine, *, durable: bool) -> None:
             mode = dbapi_connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"SQLite refused WAL mode ({mode})")
-            dbapi_connection.execute("PRAGMA synchronous = FULL")
+            sync = "FULL" if fsync else "NORMAL"
+            dbapi_connection.execute(f"PRAGMA synchronous = {sync}")

@@ -16,9 +16,10 @@ SQLITE_PREFIX = "sqlite:"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
-def open_database(spec: str) -> Database:
+def open_database(spec: str, *, fsync: bool = False) -> Database:
     """`memory` (SQLite in memory), `sqlite:PATH`, or `postgresql://USER:PASS@HOST:PORT/DB`,
-    with this release's tables; StoreError if it cannot be used."""
+    with this release's tables; StoreError if it cannot be used. `fsync` makes a SQLite file
+    sync every commit to disk (power-loss safe) rather than leave it to the system."""
     if spec == MEMORY:
         return _opened(Database("sqlite://", kind=MEMORY, shared=False), "the in-memory database")
     if spec.startswith(POSTGRES_SCHEMES):
@@ -29,7 +30,7 @@ def open_database(spec: str) -> Database:
         path = Path(spec.removeprefix(SQLITE_PREFIX)).absolute()
         check_sqlite_file(path)
         url = URL.create("sqlite", database=str(path))
-        return _opened(Database(url, kind="sqlite", shared=True), str(path))
+        return _opened(Database(url, kind="sqlite", shared=True, fsync=fsync), str(path))
     raise StoreError(
         f"store {spec!r}: expected memory, sqlite:PATH or postgresql://USER:PASS@HOST:PORT/DB"
     )
