@@ -43,7 +43,7 @@ class Settings:
     admin_token: str | None = None
     seed: Path | None = None
     store: str = "memory"
-    fsync: bool = False  # a SQLite file syncs every commit (power-loss safe), not only on checkpoints
+    fsync: bool = False  # a SQLite file syncs every commit (power-loss safe)
     workers: int = 1  # processes serving the same store
 
     def with_overrides(self, **overrides: Any) -> Settings:
