@@ -22,13 +22,14 @@ from emulator.http.pipeline import (
     install_response_hooks,
     product_gate,
 )
-from emulator.http.validation import OpenApiValidator
+from emulator.http.routing import LazyBuildRule
+from emulator.http.validation import shared_validator
 from emulator.http.version import Versions
 from emulator.rules import Store, open_store
 from emulator.rules.controls import Pinned, SharedClock, SharedFaultBook, SharedJournal
 from emulator.seeding import read_state
 from emulator.services import Services
-from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, VERSIONS_TABLE, load_document
+from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, VERSIONS_TABLE, shared_document
 
 API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the host need change
 
@@ -39,11 +40,11 @@ def create_app(
     """Build a complete emulator: its store, clock, validation, controls and routes."""
     settings = settings or Settings()
     services = build_services(settings, store, clock)
-    product_document = load_document(PRODUCT_DOCUMENT)
-    product_validator = OpenApiValidator(product_document)
-    control_validator = OpenApiValidator(load_document(CONTROL_DOCUMENT))
+    product_validator = shared_validator(PRODUCT_DOCUMENT)
+    control_validator = shared_validator(CONTROL_DOCUMENT)
 
     app = Flask("emulator")
+    app.url_rule_class = LazyBuildRule
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = services
@@ -53,7 +54,7 @@ def create_app(
     install_response_hooks(app, services, validators if settings.validate_responses else {})
 
     product = product_blueprint()
-    versions = Versions(load_document(VERSIONS_TABLE), product_document["paths"])
+    versions = Versions(shared_document(VERSIONS_TABLE), shared_document(PRODUCT_DOCUMENT)["paths"])
     gate = product_gate(Authenticator(settings.credentials), versions, services)
     admit_requests(product, gate, product_validator)
     app.register_blueprint(product)

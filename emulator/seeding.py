@@ -35,11 +35,11 @@ def read_document(path: Path) -> Any:
 def read_state(path: Path) -> list[AccountState]:
     """The accounts of a state file, or a ConfigError saying what is wrong with it: the same
     checks as `PUT /_emulator/state`, the control plane's document and then the schema."""
-    from emulator.http.validation import OpenApiValidator
-    from emulator.spec import CONTROL_DOCUMENT, load_document
+    from emulator.http.validation import shared_validator
+    from emulator.spec import CONTROL_DOCUMENT
 
     document = read_document(path)
-    validator = OpenApiValidator(load_document(CONTROL_DOCUMENT))
+    validator = shared_validator(CONTROL_DOCUMENT)
     problems = validator.body_problems("put", "/_emulator/state", document)
     if problems:
         said = "; ".join(f"{problem.field}: {problem.message}" for problem in problems[:10])

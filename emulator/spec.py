@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -34,9 +34,15 @@ def load_document(name: str = PRODUCT_DOCUMENT) -> dict[str, Any]:
     return document
 
 
+@cache
+def shared_document(name: str) -> dict[str, Any]:
+    """One parse per process of an embedded document, shared by every app: not to be changed."""
+    return load_document(name)
+
+
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
     """The country codes of the product document (Sequence's CountryCode), for input that
     does not go through it, such as a state document."""
-    enum = load_document()["components"]["schemas"]["CountryCode1"]["enum"]
+    enum = shared_document(PRODUCT_DOCUMENT)["components"]["schemas"]["CountryCode1"]["enum"]
     return frozenset(str(code) for code in enum)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
+from werkzeug.routing import Rule
 
 from emulator.http.loading import Loaders, attach
 
@@ -26,3 +28,18 @@ def route(
     attach(view, Loaders(body=body, query=query))
     # OPTIONS is not part of Sequence's API; Flask still answers HEAD for GET.
     blueprint.add_url_rule(rule, view_func=view, methods=[method], provide_automatic_options=False)
+
+
+class LazyBuildRule(Rule):
+    """A werkzeug Rule whose URL builders (for url_for, which the emulator rarely calls) are
+    compiled on first use: compiling two per rule was about half of create_app."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., Any]:
+        compiled: list[Callable[..., Any]] = []
+
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> Any:
+            if not compiled:
+                compiled.append(Rule._compile_builder(rule, append_unknown))
+            return compiled[0](rule, *args, **kwargs)
+
+        return build

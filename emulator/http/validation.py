@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Request, Response
@@ -14,6 +15,7 @@ from werkzeug.test import EnvironBuilder
 from emulator.http.errors import Problem
 from emulator.http.fastpath import FastPath, without_header
 from emulator.http.version import VERSION_HEADER
+from emulator.spec import shared_document
 
 if TYPE_CHECKING:
     from emulator.http.authority import Authority
@@ -120,3 +122,10 @@ class OpenApiValidator:
             self._load()
         assert self._authority is not None
         return self._authority
+
+
+@cache
+def shared_validator(name: str) -> OpenApiValidator:
+    """The validator of an embedded document, one per process: every app of the process
+    shares its compiled checks and its openapi-core object, built once."""
+    return OpenApiValidator(shared_document(name))
