@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from marshmallow import fields, post_load, validate
+from marshmallow import fields, post_load
 
-from emulator.domain.contacts import BILLING_PREFERENCES, Contact, ContactDraft
+from emulator.domain.contacts import Contact, ContactDraft
 from emulator.domain.timestamps import format_utc
 from emulator.schemas.base import LenientSchema, dump_time, present
 
@@ -17,9 +17,7 @@ class ContactDraftSchema(LenientSchema):
 
     name = fields.String(required=True)
     email = fields.String(required=True)
-    billing_preference = fields.String(
-        data_key="billingPreference", required=True, validate=validate.OneOf(BILLING_PREFERENCES)
-    )
+    billing_preference = fields.String(data_key="billingPreference", required=True)
 
     @post_load
     def make_contact(self, data: dict[str, Any], **_: Any) -> ContactDraft:

@@ -13,7 +13,6 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
-    validate,
     validates_schema,
 )
 
@@ -28,9 +27,7 @@ from emulator.domain.customer_query import (
     customer_key_from_cursor,
 )
 from emulator.domain.customers import (
-    CUSTOMER_STATUSES,
     STATE_REQUIRED_IN,
-    TAX_STATUSES,
     Address,
     AliasDraft,
     AliasUpdate,
@@ -101,7 +98,7 @@ class AddressSchema(LenientSchema):
 class IntegrationIdDraftSchema(LenientSchema):
     """An id in an external service, in a customer request."""
 
-    service = fields.String(required=True, validate=validate.OneOf(INTEGRATION_SERVICES))
+    service = fields.String(required=True)
     id = fields.String(required=True)
 
     @post_load
@@ -125,16 +122,14 @@ class CustomerDraftSchema(LenientSchema):
     address = fields.Nested(AddressSchema, required=True)
     url = fields.String(load_default=None, validate=parseable_url)
     label = fields.String(load_default=None)
-    tax_status = fields.String(
-        data_key="taxStatus", required=True, validate=validate.OneOf(TAX_STATUSES)
-    )
+    tax_status = fields.String(data_key="taxStatus", required=True)
     aliases = fields.List(fields.String(), data_key="customerAliases", load_default=list)
     integration_ids = fields.List(
         fields.Nested(IntegrationIdDraftSchema), data_key="integrationIds", load_default=None
     )
     parent_id = fields.String(data_key="parentId", load_default=None)
     contacts = fields.List(fields.Nested(ContactDraftSchema), required=True)
-    status = fields.String(load_default=None, validate=validate.OneOf(CUSTOMER_STATUSES))
+    status = fields.String(load_default=None)
     # Values are strings: openapi-core says so, naming the key (marshmallow would add `.value`).
     custom_properties = fields.Dict(
         keys=fields.String(), data_key="customProperties", load_default=None
@@ -171,9 +166,7 @@ class CustomerListQuerySchema(PagedQuerySchema):
     sort_by = fields.Enum(
         CustomerSortBy, by_value=True, data_key="sortBy", load_default=CustomerSortBy.CREATED_AT
     )
-    sort_order = fields.String(
-        data_key="sortOrder", load_default="DESC", validate=validate.OneOf(["ASC", "DESC"])
-    )
+    sort_order = fields.String(data_key="sortOrder", load_default="DESC")
     legal_name = fields.String(data_key="legalName", load_default=None)
     email = fields.String(load_default=None)
     alias = fields.String(load_default=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from emulator.domain.pages import Page, PageRequest, decode_cursor
 from emulator.schemas.base import LenientSchema
@@ -17,7 +17,7 @@ T = TypeVar("T")
 class PagedQuerySchema(LenientSchema):
     """`limit`, `after` and `before`; at most one cursor."""
 
-    limit = QueryInteger(load_default=20, validate=validate.Range(1, 100))
+    limit = QueryInteger(load_default=20)
     after = fields.String(load_default=None)
     before = fields.String(load_default=None)
 

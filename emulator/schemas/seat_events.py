@@ -27,7 +27,7 @@ class SeatEventDraftSchema(LenientSchema):
     customer_alias = fields.String(data_key="customerAlias", required=True)
     seat_type = fields.String(data_key="seatType", required=True)
     event_timestamp = TimestampText(data_key="eventTimestamp", required=True)
-    total = fields.Integer(strict=True, required=True)
+    total = fields.Raw(required=True)
 
     @post_load
     def make_draft(self, data: dict[str, Any], **_: Any) -> SeatEventDraft:
@@ -39,6 +39,7 @@ class SeatEventListQuerySchema(PagedQuerySchema):
     """The query string of GET /seat-events (BEHAVIOUR.md §5)."""
 
     sort_by = fields.Enum(SortBy, by_value=True, data_key="sortBy", load_default=SortBy.CREATED_AT)
+    # Sequence's document types this parameter as any string, so the enum is the schema's to say.
     sort_order = fields.String(
         data_key="sortOrder", load_default="DESC", validate=validate.OneOf(["ASC", "DESC"])
     )
