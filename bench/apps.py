@@ -1,4 +1,4 @@
-"""The two WSGI apps the benchmark compares, for gunicorn (`bench.apps:emulator()`)."""
+"""The two WSGI apps the benchmark compares, for granian (`bench.apps:emulator`, a factory)."""
 
 from __future__ import annotations
 

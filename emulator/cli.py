@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,7 +103,7 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
         "--workers",
         type=parse_positive,
         default=1,
-        help="worker processes (needs a shared --store and the [workers] extra); default 1",
+        help="worker processes (needs --store sqlite:PATH or postgresql://...); default 1",
     )
     serve.add_argument("--log-level", type=str.upper, help="INFO (default), WARNING, DEBUG ...")
 
@@ -140,26 +139,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> int:
-    """Serve until interrupted or terminated: one process, or gunicorn with several."""
-    if settings.workers > 1:
-        from emulator.workers import check_start, check_workers, serve_with_workers
+    """Serve through granian until interrupted or terminated, in one process or several."""
+    from emulator.production import serve_with_granian
 
-        check_workers(settings, settings.workers)
-        return serve_with_workers(check_start(settings), settings.workers, announce)
-
-    from emulator.app import create_app
-    from emulator.server import EmulatorServer
-
-    server = EmulatorServer(create_app(settings), settings.host, settings.port)
-    signal.signal(signal.SIGTERM, _interrupt)
-    announce(server.url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        logger.info("stopping")
-    finally:
-        server.stop()
-    return 0
+    return serve_with_granian(settings, announce)
 
 
 def announce(url: str) -> None:

@@ -82,7 +82,7 @@ def test_only_the_composition_root_and_the_entry_points_import_the_app() -> None
         "emulator.__init__",
         "emulator.cli",
         "emulator.pytest_plugin",
-        "emulator.workers",
+        "emulator.production",
     }
     assert users <= entry_points, users
 

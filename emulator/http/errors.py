@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +89,16 @@ class ApiError(Exception):
 
 
 class ConnectionDroppedError(Exception):
-    """The connection was closed on purpose; no response will reach the client."""
+    """The connection is to be dropped on purpose; no response will reach the client.
+
+    `cut_off`: a server that gives the app no socket to shut down (granian) is to cut the
+    connection off as it sends the answer, whose body fails for that purpose. Where the socket
+    was shut down already (werkzeug), or no server stands between (a test client), nothing is.
+    """
+
+    def __init__(self, message: str, *, cut_off: bool) -> None:
+        super().__init__(message)
+        self.cut_off = cut_off
 
 
 def validation_error(problems: Iterable[Problem]) -> ApiError:
@@ -142,9 +151,18 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(ConnectionDroppedError)
     def answer_nobody(error: ConnectionDroppedError) -> Response:
         g.dropped = True  # the journal records it as status 0
+        if error.cut_off:
+            return Response(_failing_body(error), 500, content_type=JSON_UTF8)
         return Response(status=500)
 
     @app.errorhandler(Exception)
     def answer_unexpected(error: Exception) -> Response:
         logger.exception("unexpected error while answering a request")
         return ApiError(500, "InternalError", "Internal server error").response()
+
+
+def _failing_body(error: ConnectionDroppedError) -> Iterator[bytes]:
+    """A body that fails when the server starts sending it, so that the server cuts the
+    connection off mid-answer: a client sees a dropped connection, not an answer."""
+    yield from ()  # a generator: nothing runs until the server iterates it
+    raise error

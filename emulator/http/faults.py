@@ -32,9 +32,13 @@ def carry_out(action: FaultAction, rule: str) -> None:
 
 
 def drop_connection() -> None:
-    """Close the client's socket without an answer (where the server exposes it)."""
-    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    """Close the client's socket without an answer where the server exposes it (werkzeug);
+    elsewhere the answer is cut off as it is sent (see ConnectionDroppedError)."""
+    sock = request.environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
         with contextlib.suppress(OSError):  # the client may already be gone
             sock.shutdown(socket.SHUT_RDWR)
-    raise ConnectionDroppedError(f"connection dropped on purpose ({g.get('fault', 'fault')})")
+    message = f"connection dropped on purpose ({g.get('fault', 'fault')})"
+    through_a_server = "SERVER_SOFTWARE" in request.environ  # not an in-process test client
+    cut_off = through_a_server and not isinstance(sock, socket.socket)
+    raise ConnectionDroppedError(message, cut_off=cut_off)

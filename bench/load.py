@@ -1,0 +1,103 @@
+"""The load: POST /seat-events (or another path) with a new customerEventId on every request,
+from wrk where it is installed, else from Python threads; bounded in time, to 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+AUTH = {"Authorization": "Basic a2V5OnNlY3JldA==", "Content-Type": "application/json"}
+EVENT = {
+    "customerEventId": "startup",
+    "customerAlias": "acme",
+    "seatType": "admin",
+    "eventTimestamp": "2024-04-18T00:00:00Z",
+    "total": 1,
+}
+
+
+def post(url: str, body: dict[str, Any], path: str = "/seat-events") -> int:
+    """One POST; its status."""
+    request = urllib.request.Request(url + path, json.dumps(body).encode(), AUTH)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def load(url: str, script: str = "post.lua") -> dict[str, float]:
+    """Requests/s and latency percentiles of the POST load for SECONDS."""
+    if has_wrk():
+        return _wrk(url, script)
+    return _python_load(url)
+
+
+def has_wrk() -> bool:
+    return any((Path(p) / "wrk").is_file() for p in os.environ.get("PATH", "").split(":"))
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over several runs."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def _wrk(url: str, script: str) -> dict[str, float]:
+    script_path = str(ROOT / "bench" / script)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{SECONDS:g}s", "--latency", "-s", script_path, url],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS + 60,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise RuntimeError(f"{url}: {non_2xx.group(1)} requests failed:\n{out}")
+    return {"rps": rps, "p50_ms": _percentile(out, "50%"), "p99_ms": _percentile(out, "99%")}
+
+
+def _percentile(out: str, label: str) -> float:
+    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _python_load(url: str) -> dict[str, float]:
+    """A fallback load generator (keep-alive connections in threads) where wrk is missing."""
+    import http.client
+
+    host, port = url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    stop = time.monotonic() + SECONDS
+
+    def worker(n: int) -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        i = 0
+        while time.monotonic() < stop:
+            i += 1
+            body = json.dumps({**EVENT, "customerEventId": f"py-{n}-{i}"})
+            started = time.perf_counter()
+            connection.request("POST", "/seat-events", body, AUTH)
+            connection.getresponse().read()
+            latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {
+        "rps": len(latencies) / SECONDS,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
