@@ -70,6 +70,7 @@ def test_a_browser_asking_for_the_root_is_sent_to_the_page(ui_client: FlaskClien
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = ui_client.get("/", headers={"Accept": browser})
     assert response.status_code == 302 and response.headers["Location"] == UI
+    assert "0 newest of 0 matching requests" in section(ui_client, "journal")  # not their code
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from emulator.http.admin import AdminGate
 from emulator.http.context import services
 from emulator.http.errors import not_found
+from emulator.http.pipeline import leave_out_of_journal
 from emulator.ui.sections import Asked, Section, SectionInputError
 
 PREFIX = "/_emulator/ui"
@@ -107,5 +108,6 @@ def front_door() -> ResponseReturnValue | None:
     offered = request.accept_mimetypes
     named = {value for value, _ in offered}  # */* alone (curl) is no request for a page
     if "text/html" in named and offered["text/html"] > offered["application/json"]:
+        leave_out_of_journal()
         return redirect(PREFIX, code=302)
     return None
