@@ -12,7 +12,7 @@ from emulator.domain.balances import SeatSeries
 from emulator.domain.seat_events import SeatEvent
 
 WIDTH, HEIGHT = 900, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 56, 40, 16, 36  # room for the labels of the axes
 PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#b91c1c")
 X_TICKS = 6
 

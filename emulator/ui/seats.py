@@ -98,11 +98,11 @@ def _chosen(
 
 
 def _period(asked: Asked, versions: list[SeatEvent], now: datetime) -> tuple[datetime, datetime]:
-    """`from` and `to` as asked, else from the first event's day to the day after the last
-    event or now, whichever is later."""
-    times = [version.event_time for version in versions]
-    start = _instant(asked, "from") or _day(min(times, default=now))
-    end = _instant(asked, "to") or _day(max([*times, now])) + timedelta(days=1)
+    """`from` and `to` as asked, else the whole months that hold the events (this month when
+    there are none): the periods Sequence bills seats by."""
+    times = [version.event_time for version in versions] or [now]
+    start = _instant(asked, "from") or _month(min(times))
+    end = _instant(asked, "to") or _month(_month(max(times)) + timedelta(days=31))
     if end <= start:
         raise SectionInputError([("to", "the period must end after it starts")])
     return start, end
@@ -120,9 +120,10 @@ def _instant(asked: Asked, name: str) -> datetime | None:
         ) from None
 
 
-def _day(instant: datetime) -> datetime:
+def _month(instant: datetime) -> datetime:
+    """Midnight UTC on the first day of the instant's month."""
     utc = instant.astimezone(timezone.utc)
-    return datetime(utc.year, utc.month, utc.day, tzinfo=timezone.utc)
+    return datetime(utc.year, utc.month, 1, tzinfo=timezone.utc)
 
 
 SECTIONS = (
