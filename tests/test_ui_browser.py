@@ -161,6 +161,17 @@ def test_a_fault_rule_added_on_the_page_refuses_the_next_request(
     assert post_event(api).status_code == 201
 
 
+def test_resetting_the_account_on_the_page_empties_it(
+    page: Any, server: EmulatorServer, api: httpx.Client
+) -> None:
+    post_event(api)
+    open_dashboard(page, server)
+    wait_for(page, lambda d: css(d, '#panel-controls button[data-action="reset"]'))[0].click()
+    wait_for(page, lambda d: d.switch_to.alert).accept()  # "Empty account …?"
+    wait_for(page, lambda d: "No effective events match." in texts(d, "#panel-events .empty"))
+    assert api.get("/seat-events").json()["items"] == []
+
+
 def test_the_chart_is_drawn_and_its_screenshot_saved(
     page: Any, server: EmulatorServer, api: httpx.Client, tmp_path: Path
 ) -> None:
