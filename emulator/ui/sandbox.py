@@ -24,24 +24,22 @@ def accounts(emulator: Services, asked: Asked) -> dict[str, Any]:
 
 def customers(emulator: Services, asked: Asked) -> dict[str, Any]:
     """The account's customers (archived ones too) and its live aliases."""
-    assert asked.account_id is not None
     listed = CustomerQuery(
         CustomerFilter(include_archived=True),
         CustomerSortBy.LEGAL_NAME,
         PageRequest(limit=LISTED, descending=False),
     )
-    page = emulator.store.list_customers(asked.account_id, listed)
+    page = emulator.store.list_customers(asked.account, listed)
     aliases = emulator.store.list_customer_aliases(
-        asked.account_id, AliasQuery(None, PageRequest(limit=LISTED))
+        asked.account, AliasQuery(None, PageRequest(limit=LISTED))
     )
     return {"customers": page, "aliases": aliases}
 
 
 def seat_metrics(emulator: Services, asked: Asked) -> dict[str, Any]:
     """The account's seat metrics, oldest first."""
-    assert asked.account_id is not None
     request = PageRequest[str](limit=LISTED, descending=False)
-    return {"metrics": emulator.store.list_seat_metrics(asked.account_id, request)}
+    return {"metrics": emulator.store.list_seat_metrics(asked.account, request)}
 
 
 def controls(emulator: Services, asked: Asked) -> dict[str, Any]:

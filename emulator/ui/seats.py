@@ -34,31 +34,28 @@ LIST_PARAMS = (
 
 def balances(emulator: Services, asked: Asked) -> dict[str, Any]:
     """Every customer's balances now, as GET /seat-balances computes them."""
-    assert asked.account_id is not None
     now = emulator.clock.now()
-    return {"customers": emulator.store.seat_balances(asked.account_id, now, BalanceFilter())}
+    return {"customers": emulator.store.seat_balances(asked.account, now, BalanceFilter())}
 
 
 def seat_events(emulator: Services, asked: Asked) -> dict[str, Any]:
     """One page of effective events, read with GET /seat-events' own query and listing."""
-    assert asked.account_id is not None
     limit = asked.number("limit", EVENTS_PAGE, EVENTS_PAGE_MAX)
     wanted: SeatEventQuery = LIST_QUERY.load(
         {name: value for name in LIST_PARAMS if (value := asked.get(name)) is not None}
     )
     wanted = replace(wanted, page=replace(wanted.page, limit=limit))
-    page = emulator.store.list_seat_events(asked.account_id, wanted)
+    page = emulator.store.list_seat_events(asked.account, wanted)
     pagination = dump_seat_event_page(page, wanted.sort_by)["pagination"]
     return {"page": page, "pagination": pagination, "limit": limit}
 
 
 def chain(emulator: Services, asked: Asked) -> dict[str, Any]:
     """Every version of one customerEventId, which one counts, and why."""
-    assert asked.account_id is not None
     key = asked.get("customerEventId")
     if key is None:
         return {"key": None, "versions": []}
-    versions = emulator.store.seat_event_versions(asked.account_id, key)
+    versions = emulator.store.seat_event_versions(asked.account, key)
     return {"key": key, "versions": [(v, standing(versions, i)) for i, v in enumerate(versions)]}
 
 
@@ -74,16 +71,15 @@ def standing(versions: list[SeatEvent], index: int) -> str:
 
 def chart(emulator: Services, asked: Asked) -> dict[str, Any]:
     """One customer's balance over time, per seat type, over a period."""
-    assert asked.account_id is not None
     now = emulator.clock.now()
-    customers = emulator.store.seat_balances(asked.account_id, now, BalanceFilter())
+    customers = emulator.store.seat_balances(asked.account, now, BalanceFilter())
     chosen = _chosen(customers, asked.get("customer"))
     if chosen is None:
         return {"customers": customers, "chosen": None}
     wanted = SeatEventFilter(customer_ids=frozenset({chosen.id}))
-    effective = effective_events(emulator.store, asked.account_id, wanted)
+    effective = effective_events(emulator.store, asked.account, wanted)
     aliases = {*chosen.aliases, *(event.customer_alias for event in effective)}
-    versions = emulator.store.seat_event_history(asked.account_id, aliases)
+    versions = emulator.store.seat_event_history(asked.account, aliases)
     start, end = _period(asked, versions, now)
     drawn = balance_chart(effective, versions, start, end, now)
     return {"customers": customers, "chosen": chosen, "chart": drawn, "start": start, "end": end}

@@ -31,6 +31,12 @@ class Asked:
     account_id: str | None
     params: Mapping[str, str]
 
+    @property
+    def account(self) -> str:
+        """The account picked: a section that needs one is only asked with one."""
+        assert self.account_id is not None
+        return self.account_id
+
     def get(self, name: str) -> str | None:
         """A parameter, None when absent or blank."""
         value = self.params.get(name, "").strip()
