@@ -98,7 +98,7 @@ def test_events_are_the_effective_ones_and_a_chain_shows_every_version(
     chain = section(ui_client, "chain", account=account(ui_client), customerEventId="e-1")
     versions = re.findall(r'<li class="([a-z ]+)" data-event-id="([^"]+)"', chain)
     assert versions == [("superseded", first["id"]), ("effective", second["id"])]
-    assert f"superseded by {second['id']}" in chain
+    assert f"superseded by {second['id']}, received later: total 1 → 5" in chain
 
 
 def test_a_void_version_is_effective_and_counts_in_no_balance(ui_client: FlaskClient) -> None:

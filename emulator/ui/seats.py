@@ -63,10 +63,21 @@ def standing(versions: list[SeatEvent], index: int) -> str:
     """Why a version counts or not: the last received wins (BEHAVIOUR.md §4)."""
     if index + 1 < len(versions):
         later = versions[index + 1]
-        return f"superseded by {later.id}, received later"
+        return f"superseded by {later.id}, received later: {changes(versions[index], later)}"
     if versions[index].is_void:
         return "effective, but VOID: it counts in no balance"
     return "effective: the last version received, it is the one that counts"
+
+
+def changes(earlier: SeatEvent, later: SeatEvent) -> str:
+    """What a later version changed, field by field as Sequence names them."""
+    fields = {
+        "customerAlias": (earlier.customer_alias, later.customer_alias),
+        "seatType": (earlier.seat_type, later.seat_type),
+        "eventTimestamp": (earlier.event_timestamp, later.event_timestamp),
+        "total": (earlier.total, later.total),
+    }
+    return ", ".join(f"{name} {old} → {new}" for name, (old, new) in fields.items() if old != new)
 
 
 def chart(emulator: Services, asked: Asked) -> dict[str, Any]:
