@@ -70,7 +70,7 @@ def test_a_browser_asking_for_the_root_is_sent_to_the_page(ui_client: FlaskClien
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = ui_client.get("/", headers={"Accept": browser})
     assert response.status_code == 302 and response.headers["Location"] == UI
-    assert "0 newest of 0 matching requests" in section(ui_client, "journal")  # not their code
+    assert "The 0 newest matching requests" in section(ui_client, "journal")  # not their code
 
 
 @pytest.mark.parametrize(
@@ -184,11 +184,18 @@ def test_the_journal_is_newest_first_and_shows_a_refusal_and_its_problems(
     assert "&#34;total&#34;: &#34;3&#34;" in entry and "Basic [redacted]" in entry
 
 
+def test_the_journal_filters_and_keeps_the_newest_matching_ones(ui_client: FlaskClient) -> None:
+    for total in (1, "2", 3, "4", 5, "6"):
+        post(ui_client, total=total)
+    html = section(ui_client, "journal", status="400", limit="2")
+    assert re.findall(r'<tr class="status-4xx" data-sequence="(\d+)"', html) == ["6", "4"]
+
+
 def test_the_page_reads_are_not_journalled(ui_client: FlaskClient) -> None:
     post(ui_client)
     for name in ("journal", "events", "balances", "controls"):
         section(ui_client, name, account=account(ui_client))
-    assert "1 newest of 1 matching requests" in section(ui_client, "journal")
+    assert "The 1 newest matching requests" in section(ui_client, "journal")
 
 
 def test_hostile_strings_are_shown_as_text_in_every_section(ui_client: FlaskClient) -> None:

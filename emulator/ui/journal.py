@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from emulator.domain.journal import JournalEntry, JournalQuery
+from emulator.domain.journal import Journal, JournalEntry, JournalQuery
 from emulator.services import Services
 from emulator.ui.sections import Asked, Section, SectionInputError
 
@@ -24,9 +25,19 @@ def journal(emulator: Services, asked: Asked) -> dict[str, Any]:
         status=status,
         account_id=asked.account_id if mine else None,
     )
-    entries = emulator.journal.entries(wanted)
-    newest = entries[: -limit - 1 : -1]
-    return {"entries": newest, "matching": len(entries), "limit": limit, "refusal": refusal}
+    return {"entries": newest(emulator.journal, wanted, limit), "limit": limit, "refusal": refusal}
+
+
+def newest(journal: Journal, wanted: JournalQuery, limit: int) -> list[JournalEntry]:
+    """The newest `limit` matching entries, newest first. A shared journal is read from its
+    database, bodies and all: read back only as far as the page needs, not all 10,000."""
+    latest, window = journal.latest_sequence(), limit
+    while True:
+        start = max(0, latest - window)
+        found = journal.entries(replace(wanted, after=start))
+        if len(found) >= limit or start == 0:
+            return found[: -limit - 1 : -1]
+        window *= 4
 
 
 def journal_entry(emulator: Services, asked: Asked) -> dict[str, Any]:
