@@ -12,6 +12,7 @@ from emulator.domain.faults import FaultBook
 from emulator.domain.ids import IdGenerator
 from emulator.domain.journal import Journal
 from emulator.domain.rate_limits import RateLimiter
+from emulator.domain.timestamps import format_utc
 from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.context import EXTENSION
@@ -30,6 +31,7 @@ from emulator.rules.controls import Pinned, SharedClock, SharedFaultBook, Shared
 from emulator.seeding import read_state
 from emulator.services import Services
 from emulator.spec import CONTROL_DOCUMENT, PRODUCT_DOCUMENT, VERSIONS_TABLE, shared_document
+from emulator.ui import SECTIONS, front_door, ui_blueprint
 
 API_PREFIX = "/api"  # Sequence's base URL ends in /api; serve both so only the host need change
 
@@ -64,6 +66,9 @@ def create_app(
     admin = control_gate(AdminGate(settings.admin_token), settings.max_state_bytes)
     admit_requests(control, admin, control_validator)
     app.register_blueprint(control)
+    app.register_blueprint(ui_blueprint(SECTIONS, AdminGate(settings.admin_token)))
+    app.add_template_filter(format_utc, "utc")
+    app.before_request(front_door)
     return app
 
 

@@ -95,7 +95,9 @@ def storage_imports(imported: set[str]) -> set[str]:
     return {n for n in imported if any(n == s or n.startswith(f"{s}.") for s in STORAGE)}
 
 
-@pytest.mark.parametrize("path", modules("api") + modules("control"), ids=module_name)
+@pytest.mark.parametrize(
+    "path", modules("api") + modules("control") + modules("ui"), ids=module_name
+)
 def test_views_do_not_reach_past_the_rules_into_the_database(path: Path) -> None:
     assert not storage_imports(imports_of(path))
 

@@ -51,6 +51,12 @@ def test_every_module_of_the_source_is_installed(installed: Path) -> None:
     assert source - shipped == set()
 
 
+def test_the_dashboards_templates_and_files_are_installed(installed: Path) -> None:
+    ui = ROOT / "emulator" / "ui"
+    kept = {p.relative_to(ROOT) for p in ui.rglob("*") if p.suffix in {".html", ".js", ".css"}}
+    assert kept and all((installed / path).is_file() for path in kept)
+
+
 def test_the_installed_package_reads_its_documents_from_inside_itself(
     installed: Path, elsewhere: Path
 ) -> None:

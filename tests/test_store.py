@@ -118,6 +118,20 @@ def test_a_change_supersedes_and_the_old_version_stays_retrievable(store: Store)
     assert store.count_seat_events("a1") == 2
 
 
+def test_a_chain_and_a_history_hold_every_version_in_the_order_received(store: Store) -> None:
+    mint = mint_from(Clock())
+    first, _ = store.save_seat_event("a1", draft(total=1), mint)
+    second, _ = store.save_seat_event("a1", draft(total=2, alias="VOID"), mint)
+    other, _ = store.save_seat_event("a1", draft(alias="beta", event_id="evt-2"), mint)
+    store.save_seat_event("a2", draft(total=9), mint)
+    assert store.seat_event_versions("a1", "evt-1") == [first, second]
+    assert store.seat_event_versions("a1", "evt-3") == []
+    # The VOID version that replaced acme's event belongs to acme's history.
+    assert store.seat_event_history("a1", ["acme"]) == [first, second]
+    assert store.seat_event_history("a1", ["acme", "beta"]) == [first, second, other]
+    assert store.seat_event_history("a1", []) == []
+
+
 def test_accounts_are_apart(store: Store) -> None:
     mint = mint_from(Clock())
     mine, _ = store.save_seat_event("a1", draft(), mint)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from emulator.domain.balances import customer_balances
 from emulator.http.context import account_id, query, services
 from emulator.http.routing import route
 from emulator.schemas.seat_balances import BALANCE_QUERY, dump_balances
@@ -21,7 +20,5 @@ def blueprint() -> Blueprint:
 def list_seat_balances() -> ResponseReturnValue:
     """Every customer's balances, from the index the store keeps on write, grouped by the
     customer each alias stands for (BEHAVIOUR.md §11)."""
-    emulator, account = services(), account_id()
-    in_force = emulator.store.seat_events_in_force(account, emulator.clock.now())
-    directory = emulator.store.alias_directory(account, in_force.keys())
-    return dump_balances(customer_balances(account, in_force, query(), directory))
+    emulator = services()
+    return dump_balances(emulator.store.seat_balances(account_id(), emulator.clock.now(), query()))

@@ -265,10 +265,15 @@ def install_response_hooks(
         response.headers[VERSION_HEADER] = version
         elapsed_ms = _elapsed_ms()
         account_id = g.get("account_id")
-        if not control:
+        if not control and not g.get("unjournalled"):
             record(services, lambda: journal_entry(req, services, response, account_id, elapsed_ms))
         log_access(req, response, account_id, elapsed_ms)
         return response
+
+
+def leave_out_of_journal() -> None:
+    """Keep the request in hand out of the journal: it is the developer's browser, not code."""
+    g.unjournalled = True
 
 
 def conformant(validator: OpenApiValidator, response: Response) -> Response:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from emulator.domain.customers import implicit_customer_id
@@ -69,6 +69,13 @@ def in_force(transaction: Transaction, account_id: str, at: datetime) -> dict[st
     for event in rows.in_force(transaction, account_id, micros(at)):
         found.setdefault(event.customer_alias, []).append(event)
     return found
+
+
+def history(transaction: Transaction, account_id: str, aliases: Collection[str]) -> list[SeatEvent]:
+    """Every version of every customerEventId ever sent under one of `aliases`, in id order:
+    the superseded ones and the VOID ones that replaced them included."""
+    keys = rows.keys_of_aliases(transaction, account_id, aliases)
+    return rows.versions_of_keys(transaction, account_id, keys)
 
 
 def replay(transaction: Transaction, account_id: str, versions: Sequence[SeatEvent]) -> None:

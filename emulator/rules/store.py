@@ -9,6 +9,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from emulator.domain.accounts import AccountUpdate, SequenceAccount
+from emulator.domain.balances import BalanceFilter, CustomerSeatBalances, customer_balances
 from emulator.domain.contacts import Contact, ContactDraft
 from emulator.domain.customer_query import AliasQuery, CustomerQuery
 from emulator.domain.customers import (
@@ -69,10 +70,29 @@ class Store:
         with self.database.read() as c:
             return seat_events.listing(c, account_id, query)
 
+    def seat_event_versions(self, account_id: str, customer_event_id: str) -> list[SeatEvent]:
+        """Every version of one customerEventId, oldest first: its supersession chain."""
+        with self.database.read() as c:
+            return event_rows.versions_of_keys(c, account_id, [customer_event_id])
+
+    def seat_event_history(self, account_id: str, aliases: Collection[str]) -> list[SeatEvent]:
+        """Every version of every customerEventId sent under one of `aliases`, in id order."""
+        with self.database.read() as c:
+            return seat_events.history(c, account_id, aliases)
+
     def seat_events_in_force(self, account_id: str, at: datetime) -> dict[str, list[SeatEvent]]:
         """Per alias (VOID excluded), the event in force at `at` for each seat type."""
         with self.database.read() as c:
             return seat_events.in_force(c, account_id, at)
+
+    def seat_balances(
+        self, account_id: str, at: datetime, keep: BalanceFilter
+    ) -> list[CustomerSeatBalances]:
+        """Every customer's balances at `at`, from the series index, grouped by the customer
+        each alias stands for (BEHAVIOUR.md §6, §11)."""
+        in_force = self.seat_events_in_force(account_id, at)
+        directory = self.alias_directory(account_id, in_force.keys())
+        return customer_balances(account_id, in_force, keep, directory)
 
     def count_seat_events(self, account_id: str | None = None) -> int:
         """How many versions are stored, in one account or in all."""

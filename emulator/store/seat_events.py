@@ -3,7 +3,7 @@ index that balances read. Storage only: which version counts is decided in emula
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -189,6 +189,29 @@ def all_versions(transaction: Transaction, account_id: str) -> list[SeatEvent]:
     """Every version of the account, in id order."""
     query = SELECT_EVENTS.where(events.c.account_id == account_id).order_by(events.c.id)
     return [EVENTS.load(row) for row in transaction.rows(query)]
+
+
+def versions_of_keys(
+    transaction: Transaction, account_id: str, keys: Collection[str]
+) -> list[SeatEvent]:
+    """Every version of each customerEventId in `keys`, superseded or not, in id order."""
+    if not keys:
+        return []
+    wanted = events.c.customer_event_id.in_(sorted(keys))
+    query = SELECT_EVENTS.where(events.c.account_id == account_id, wanted).order_by(events.c.id)
+    return [EVENTS.load(row) for row in transaction.rows(query)]
+
+
+def keys_of_aliases(
+    transaction: Transaction, account_id: str, aliases: Collection[str]
+) -> set[str]:
+    """The customerEventIds that any version sent under one of `aliases` belongs to."""
+    if not aliases:
+        return set()
+    query = select(events.c.customer_event_id).where(
+        events.c.account_id == account_id, events.c.customer_alias.in_(sorted(aliases))
+    )
+    return set(transaction.scalars(query.distinct()))
 
 
 def _conditions(
