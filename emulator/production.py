@@ -21,6 +21,11 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from granian import Granian
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
+from granian.log import LogLevels
+
 from emulator.config import ConfigError, Settings
 from emulator.http.errors import ConnectionDroppedError
 
@@ -82,18 +87,31 @@ def _bind(sock: socket.socket, host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
+class _Granian(Granian):  # type: ignore[misc,valid-type]
+    """granian's server, calling `then` once every worker has been started."""
+
+    def __init__(self, then: Callable[[], None], **options: Any) -> None:
+        super().__init__("emulator", **options)  # a name only: the app comes from _load_app
+        self._then = then
+
+    def startup(self, spawn_target: Any, target_loader: Any) -> None:
+        """Start the workers, then `then`: a thread of ours running while granian forks
+        could hold a lock (an import's, say) that the child would then wait on forever."""
+        super().startup(spawn_target, target_loader)
+        self._then()
+
+
 def serve_with_granian(settings: Settings, announce: Callable[[str], None]) -> int:
     """Serve until SIGTERM or Ctrl-C, with `settings.workers` granian worker processes."""
-    from granian import Granian
-    from granian.constants import Interfaces
-    from granian.http import HTTP1Settings
-
     workers_settings = check_start(settings)
     reserved = reserve_port(settings.host, settings.port)
     host, port = reserved.getsockname()[:2]
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-    server = Granian(
-        "emulator",  # a name only: the app comes from _load_app
+    watcher = threading.Thread(
+        target=_announce_when_listening, args=(host, port, url, announce), daemon=True
+    )
+    server = _Granian(
+        watcher.start,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -104,10 +122,6 @@ def serve_with_granian(settings: Settings, announce: Callable[[str], None]) -> i
         log_dictconfig=_granian_logging(),
         workers_kill_timeout=KILL_TIMEOUT_S,
     )
-    watcher = threading.Thread(
-        target=_announce_when_listening, args=(host, port, url, announce), daemon=True
-    )
-    watcher.start()
     try:
         # A partial of a module-level function: picklable where workers are spawned, not forked.
         loader = partial(_load_app, workers_settings, os.getpid())
@@ -166,9 +180,7 @@ class QuietDrops(logging.Filter):
         )
 
 
-def _granian_level(level: str) -> Any:
-    from granian.log import LogLevels
-
+def _granian_level(level: str) -> LogLevels:
     names = {"DEBUG": "debug", "INFO": "warning", "WARNING": "warning", "ERROR": "error"}
     return LogLevels(names.get(level, "warning"))
 
