@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, exc, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from emulator.store.filelock import WriterLock
 from emulator.store.statements import Row, Statement, compiled
 
 BUSY_TIMEOUT_SECONDS = 10.0  # how long an SQLite writer waits for another process's transaction
@@ -93,11 +94,12 @@ class Database:
         self.engine = _engine(self.url, fsync=fsync)
         self.dialect = self.engine.dialect
         in_memory = self.dialect_name == "sqlite" and self.url.database in (None, "")
-        # SQLite has one writer at a time: threads queue here rather than in its busy handler.
-        # An in-memory database is one connection: one thread at a time uses it at all.
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if self.dialect_name == "sqlite" and not in_memory else nullcontext()
-        )
+        # SQLite has one writer at a time: threads and processes queue here rather than in its
+        # busy handler. An in-memory database is one connection: one thread at a time uses it.
+        self._writer: WriterLock | None = None
+        if self.dialect_name == "sqlite" and not in_memory:
+            self._writer = WriterLock(str(self.url.database))
+        self._write_lock: AbstractContextManager[Any] = self._writer or nullcontext()
         self._memory_lock = threading.Lock()
         self._closed = False
         # The in-memory database lives in its one connection, held for the store's lifetime.
@@ -157,6 +159,8 @@ class Database:
         """Close every pooled connection; the database is not used afterwards."""
         self._closed = True
         self.engine.dispose()
+        if self._writer is not None:
+            self._writer.close()
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Transaction]:
