@@ -96,7 +96,7 @@ PROJECT_ADDITIONS: tuple[Addition, ...] = (
     Addition("put*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("*", "response.429", "rate limiting (injected faults), with the Error envelope"),
     Addition("*Calculate", "response.404", "404 with the Error envelope for an unknown metric"),
-    Addition("getUsageEvents", "query.customerAlias[]", "the array's items: strings"),
+    Addition("getUsageEvents", "query.customerAlias[]", "items, which OpenAPI requires"),
     Addition(_FILTERED_METRICS, "*propertyFilters{}", _FILTERS_AS_LISTS, _OBJECT_TO_ARRAY),
     Addition(_FILTERED_METRICS, "*propertyFilters{}[]", _FILTERS_AS_LISTS),
 )
