@@ -144,3 +144,30 @@ def test_bad_parameters_are_named(client: FlaskClient) -> None:
     assert problem_keys(missing) == {"customerAliases", "periodStart", "periodEnd"}
     many = ",".join(f"c{index}" for index in range(26))
     assert problem_keys(calculate(client, metric["id"], many, *APRIL)) == {"customerAliases"}
+
+
+def test_counts_by_day_agree_with_counting_each_event(client: FlaskClient) -> None:
+    # A plain COUNT reads the per-day counts; a filter every event passes reads each event.
+    for n in range(60):
+        day, hour = 1 + (n * 7) % 5, (n * 5) % 24
+        body = {
+            "customerAlias": ("acme", "VOID", "beta")[n % 3 if n % 4 else 0],
+            "eventType": "sent",
+            "customerEventId": f"k{n % 17}",  # later events supersede earlier ones
+            "eventTimestamp": f"2024-04-0{day}T{hour:02d}:30:00Z",
+            "eventProperties": {"kind": "any"},
+        }
+        ok(post_usage(client, **body), 201)
+    by_day = new_metric(client)
+    by_event = new_metric(client, propertyFilters={"kind": ["any"]})
+    for start, end in (
+        ("2024-04-01", "2024-04-30"),
+        ("2024-04-02", "2024-04-03"),
+        ("2024-04-01T10:00:00Z", "2024-04-04T09:00:00Z"),
+        ("2024-04-02T00:30:00Z", "2024-04-02T00:30:00Z"),
+    ):
+        for aliases in ("acme", "acme,beta", "beta"):
+            counted = ok(calculate(client, by_day["id"], aliases, start, end))
+            walked = ok(calculate(client, by_event["id"], aliases, start, end))
+            fields = ("value", "eventCount", "minEventId", "maxEventId")
+            assert [counted[f] for f in fields] == [walked[f] for f in fields], (start, end)

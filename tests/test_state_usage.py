@@ -47,6 +47,8 @@ def test_export_keeps_every_version_and_deleted_metrics_and_imports_unchanged(
         assert ok(calculate(other, metric["id"], "acme", *APRIL))["value"] == 2
         counts = ok(other.get("/_emulator/health"))["counts"]
         assert (counts["usageEvents"], counts["usageMetrics"]) == (2, 1)
+        counted = ok(calculate(other, new_metric(other)["id"], "acme", *APRIL))  # by day
+        assert (counted["value"], counted["maxEventId"]) == (1, account["usageEvents"][1]["id"])
     finally:
         fresh.extensions["sequence_emulator"].close()
 

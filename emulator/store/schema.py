@@ -41,7 +41,7 @@ _TABLES_SINCE = {
     1: ("seat_events", "seat_series", "seat_metrics"),
     2: ("customers", "customer_aliases", "idempotency_keys"),
     4: ("sequence_accounts", "emulator_clock", "fault_rules", "journal"),
-    5: ("usage_events", "usage_metrics"),
+    5: ("usage_events", "usage_days", "usage_metrics"),
 }
 
 # https://www.sqlite.org/fileformat.html#the_database_header

@@ -157,6 +157,21 @@ Index(
     **_partial(EFFECTIVE),
 )
 
+# Per alias, event type and UTC day, the effective usage events and their smallest and largest
+# id: a calculation over whole days reads these rows, not the events.
+usage_days = Table(
+    "usage_days",
+    metadata,
+    _text("account_id", key=True),
+    _text("event_type", key=True),
+    _text("customer_alias", key=True),
+    Column("day", Integer, primary_key=True, autoincrement=False),  # days since the epoch
+    Column("events", Integer, CheckConstraint("events > 0"), nullable=False),
+    _text("min_id"),
+    _text("max_id"),
+    sqlite_with_rowid=False,
+)
+
 # A deleted usage metric keeps its row, with deleted_at set.
 usage_metrics = Table(
     "usage_metrics",
@@ -317,6 +332,7 @@ ACCOUNT_TABLES = (
     seat_series,
     seat_metrics,
     usage_events,
+    usage_days,
     usage_metrics,
     customers,
     customer_aliases,

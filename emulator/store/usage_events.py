@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
@@ -18,10 +18,11 @@ from sqlalchemy import (
 )
 
 from emulator.domain.pages import Page
-from emulator.domain.seat_event_query import SortBy, micros
+from emulator.domain.seat_event_query import EPOCH, SortBy, micros
 from emulator.domain.seat_events import VOID_ALIAS
 from emulator.domain.usage_event_query import UsageEventFilter, UsageEventQuery
 from emulator.domain.usage_events import Properties, UsageEvent
+from emulator.store import usage_days
 from emulator.store.database import Transaction
 from emulator.store.listing import Listing
 from emulator.store.rows import USAGE_EVENTS
@@ -39,20 +40,23 @@ def effective(transaction: Transaction, account_id: str, key: str) -> UsageEvent
 
 
 def retire(transaction: Transaction, event: UsageEvent) -> None:
-    """A superseded version stops counting; it stays stored."""
+    """A superseded version stops counting (in its day too); it stays stored."""
     VERSIONS.retire(transaction, event.account_id, event.id)
+    usage_days.count_out(transaction, event)
 
 
 def insert_effective(transaction: Transaction, event: UsageEvent) -> None:
-    """Store a new effective version."""
+    """Store a new effective version, and count it in its day."""
     VERSIONS.insert_effective(transaction, event)
+    usage_days.count_in(transaction, event)
 
 
 def insert_versions(
     transaction: Transaction, versions: Sequence[UsageEvent], effective_ids: set[str]
 ) -> None:
-    """Store versions as they are, marking the effective ones."""
+    """Store versions as they are, marking the effective ones and counting them by day."""
     VERSIONS.insert_versions(transaction, versions, effective_ids)
+    usage_days.count_versions(transaction, (e for e in versions if e.id in effective_ids))
 
 
 def page(transaction: Transaction, account_id: str, query: UsageEventQuery) -> Page[UsageEvent]:
@@ -84,15 +88,44 @@ def count_in_period(
     event_type: str,
     aliases: Collection[str],
     period: tuple[datetime, datetime],
-) -> tuple[int, str | None, str | None]:
-    """How many such events, and their smallest and largest id."""
+) -> usage_days.Counted:
+    """How many such events, and their smallest and largest id: whole days from their
+    counts, the parts of days at either end from the events."""
+    start, end = period
+    first, last = usage_days.whole_days(start, end)
+    if first >= last:
+        return _counted(transaction, account_id, event_type, aliases, start, end)
+    return usage_days.combined(
+        [
+            _counted(transaction, account_id, event_type, aliases, start, _day(first)),
+            usage_days.count_days(transaction, account_id, event_type, aliases, (first, last)),
+            _counted(transaction, account_id, event_type, aliases, _day(last), end),
+        ]
+    )
+
+
+def _day(day: int) -> datetime:
+    return EPOCH + timedelta(days=day)
+
+
+def _counted(
+    transaction: Transaction,
+    account_id: str,
+    event_type: str,
+    aliases: Collection[str],
+    start: datetime,
+    end: datetime,
+) -> usage_days.Counted:
+    """Such events counted one by one, in [start, end)."""
+    if start >= end:
+        return 0, None, None
     query = select(func.count(), func.min(events.c.id), func.max(events.c.id)).where(
-        *_in_period(account_id, event_type, aliases, *period)
+        *_in_period(account_id, event_type, aliases, start, end)
     )
     row = transaction.first(query)
     assert row is not None  # an aggregate always answers one row
-    values = list(row.values())
-    return int(values[0]), values[1], values[2]
+    count, low, high = row.values()
+    return int(count), low, high
 
 
 def properties_in_period(
