@@ -28,6 +28,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.apps, when run as a script
+from bench import usage  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -39,6 +41,12 @@ EVENT = {
     "seatType": "admin",
     "eventTimestamp": "2024-04-18T00:00:00Z",
     "total": 1,
+}
+USAGE_EVENT = {
+    "customerAlias": "acme",
+    "eventType": "message-sent",
+    "eventTimestamp": "2024-04-18T00:00:00Z",
+    "eventProperties": {"length": 500, "type": "text_message"},
 }
 
 
@@ -137,14 +145,15 @@ def post(url: str, body: dict[str, Any]) -> int:
 # --- load --------------------------------------------------------------------------------
 
 
-def load(url: str) -> dict[str, float]:
-    """Requests/s and latency percentiles of POST /seat-events for SECONDS."""
+def load(url: str, kind: str = "seat") -> dict[str, float]:
+    """Requests/s and latency percentiles of POST /seat-events (or, `kind` usage, POST
+    /usage-events) for SECONDS."""
     if _which("wrk"):
-        return _wrk(url)
-    return _python_load(url)
+        return _wrk(url, "post.lua" if kind == "seat" else "usage.lua")
+    return _python_load(url, kind)
 
 
-def _wrk(url: str) -> dict[str, float]:
+def _wrk(url: str, script: str = "post.lua") -> dict[str, float]:
     out = subprocess.run(
         [
             "wrk",
@@ -153,7 +162,7 @@ def _wrk(url: str) -> dict[str, float]:
             f"-d{SECONDS:g}s",
             "--latency",
             "-s",
-            str(ROOT / "bench/post.lua"),
+            str(ROOT / "bench" / script),
             url,
         ],
         capture_output=True,
@@ -173,8 +182,9 @@ def _percentile(out: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _python_load(url: str) -> dict[str, float]:
+def _python_load(url: str, kind: str = "seat") -> dict[str, float]:
     """A fallback load generator (keep-alive connections in threads) where wrk is missing."""
+    path, event = ("/seat-events", EVENT) if kind == "seat" else ("/usage-events", USAGE_EVENT)
     import http.client
 
     host, port = url.removeprefix("http://").split(":")
@@ -186,9 +196,9 @@ def _python_load(url: str) -> dict[str, float]:
         i = 0
         while time.monotonic() < stop:
             i += 1
-            body = json.dumps({**EVENT, "customerEventId": f"py-{n}-{i}"})
+            body = json.dumps({**event, "customerEventId": f"py-{n}-{i}"})
             started = time.perf_counter()
-            connection.request("POST", "/seat-events", body, AUTH)
+            connection.request("POST", path, body, AUTH)
             connection.getresponse().read()
             latencies.append(time.perf_counter() - started)
 
@@ -478,6 +488,8 @@ def _steps(
         ("post", lambda: post_throughput(1, "memory", reference)),
         ("post_workers_2_sqlite", lambda: post_throughput(2, f"sqlite:{sqlite_path}")),
         ("post_postgresql", lambda: post_throughput(1, server.create_database("post"))),
+        ("post_usage", lambda: usage.post_against_seat(1, "memory")),
+        ("calculate", lambda: usage.calculate_latencies(server)),
         ("reads", lambda: read_latencies(server)),
         ("memory", memory_per_event),
         ("startup", startup),
@@ -527,6 +539,7 @@ def table(r: dict[str, Any]) -> str:
         lines.append(
             _row("BENCH_URL POST: requests/s, p50 / p99 ms", f"{u['rps']:.0f}, {_ms(u)}", "", "")
         )
+    lines += usage.rows(r["post_usage"], r["calculate"])
     lines += _read_rows(r["reads"])
     m, s, f = r["memory"], r["startup"], r["fixture"]
     lines += [
