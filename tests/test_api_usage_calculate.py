@@ -52,12 +52,12 @@ def test_no_event_gives_zero_and_no_ids(client: FlaskClient) -> None:
 
 
 def test_sum_adds_numbers_exactly_and_skips_what_is_not_one(client: FlaskClient) -> None:
-    for amount in (0.1, 0.2, "1 000,5", "2.5e1", "lots", True, None):
+    for amount in (0.1, 0.2, "1 000,5", "2,5e1", "25", "lots", True, None):
         usage_event(client, "acme", "2024-04-02", bytes=amount)
     usage_event(client, "acme", "2024-04-02")  # no such property
     metric = new_metric(client, aggregationType="SUM", aggregationProperty="bytes")
     answer = ok(calculate(client, metric["id"], "acme", *APRIL))
-    assert (answer["value"], answer["eventCount"]) == (1025.8, 4)
+    assert (answer["value"], answer["eventCount"]) == (1025.8, 4)  # 0.1 + 0.2 + 1000.5 + 25
 
 
 def test_unique_counts_distinct_values_with_case_as_the_metric_says(
@@ -171,3 +171,10 @@ def test_counts_by_day_agree_with_counting_each_event(client: FlaskClient) -> No
             walked = ok(calculate(client, by_event["id"], aliases, start, end))
             fields = ("value", "eventCount", "minEventId", "maxEventId")
             assert [counted[f] for f in fields] == [walked[f] for f in fields], (start, end)
+
+
+def test_a_period_may_end_on_the_last_day_a_date_can_name(client: FlaskClient) -> None:
+    usage_event(client, "acme", "9999-12-31T23:00:00Z")
+    metric = new_metric(client)
+    answer = ok(calculate(client, metric["id"], "acme", "9999-12-31", "9999-12-31"))
+    assert answer["value"] == 1

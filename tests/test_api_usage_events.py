@@ -154,3 +154,14 @@ def test_the_api_prefix_serves_usage_events_too(client: FlaskClient) -> None:
     created = ok(client.post("/api/usage-events", json=USAGE_EXAMPLE, headers=basic()), 201)
     listed = ok(client.get("/api/usage-events", headers=basic()))
     assert [e["id"] for e in listed["items"]] == [created["id"]]
+
+
+def test_a_number_no_double_holds_is_refused_not_stored_as_infinity(
+    client: FlaskClient,
+) -> None:
+    body = b'{"customerAlias": "a", "eventType": "t", "eventProperties": {"n": 1e400}}'
+    response = client.post(
+        "/usage-events", data=body, headers=basic() | {"Content-Type": "application/json"}
+    )
+    assert problem_keys(response) == {"body"}
+    assert usage_versions(client) == 0

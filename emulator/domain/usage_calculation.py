@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from emulator.domain.timestamps import parse_timestamp
@@ -18,12 +18,11 @@ from emulator.domain.usage_events import Properties, canonical_json
 from emulator.domain.usage_metrics import UsageMetric
 
 _BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# ISO 31-0: digits, optionally grouped by threes with a (thin) space, a point or a comma as
-# the decimal sign, and an optional exponent (the emulator's allowance for "1.5e3").
-_ISO_31_0 = re.compile(
-    r"[+-]?(?:[0-9]{1,3}(?:[ \u2009\u202f][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?(?:[eE][+-]?[0-9]+)?"
-)
+# ISO 31-0: digits, optionally grouped by threes with a (thin) space, and a point or a comma
+# as the decimal sign.
+_ISO_31_0 = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[ \u2009\u202f][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?")
 _TICK = timedelta(microseconds=1)
+_LAST_INSTANT = datetime.max.replace(tzinfo=timezone.utc)
 
 
 class CustomMetricError(ValueError):
@@ -43,9 +42,11 @@ class Calculation:
 def period_end(text: str) -> datetime:
     """The exclusive instant a period ending at `text` (inclusive) stops before: a bare date
     covers that whole UTC day [decision]."""
-    if _BARE_DATE.fullmatch(text):
-        return parse_timestamp(text) + timedelta(days=1)
-    return parse_timestamp(text) + _TICK
+    step = timedelta(days=1) if _BARE_DATE.fullmatch(text) else _TICK
+    try:
+        return parse_timestamp(text) + step
+    except OverflowError:  # the period ends on the last day a date can name
+        return _LAST_INSTANT
 
 
 def value_key(value: Any, match_case: bool) -> tuple[str, Any]:
@@ -60,17 +61,15 @@ def value_key(value: Any, match_case: bool) -> tuple[str, Any]:
 
 
 def number(value: Any) -> Decimal | None:
-    """A property value as an exact number: a JSON number, or text holding an ISO 31-0 one."""
+    """A property value as an exact number: a finite JSON number, or text holding an ISO 31-0
+    one."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return Decimal(repr(value))
+        exact = Decimal(repr(value))
+        return exact if exact.is_finite() else None  # 1e400 reads as infinity
     if isinstance(value, str) and _ISO_31_0.fullmatch(value.strip()):
-        plain = re.sub(r"[ \u2009\u202f]", "", value.strip()).replace(",", ".")
-        try:
-            return Decimal(plain)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            return None
+        return Decimal(re.sub(r"[ \u2009\u202f]", "", value.strip()).replace(",", "."))
     return None
 
 
