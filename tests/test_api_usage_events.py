@@ -138,6 +138,9 @@ def test_paging_visits_every_event_once_and_offset_skips_from_the_cursor(
     assert skipped["pagination"]["before"] is not None
     assert [e["id"] for e in items(client, limit=2, offset=6)] == newest_first[6:]
     assert items(client, offset=9) == []
+    second = ok(list_usage(client, limit=2, after=first["pagination"]["after"]))
+    back = ok(list_usage(client, limit=1, offset=1, before=second["pagination"]["before"]))
+    assert [e["id"] for e in back["items"]] == newest_first[:1]  # skipped backwards from it
 
 
 @pytest.mark.parametrize(
