@@ -8,8 +8,6 @@ from datetime import datetime
 from emulator.domain.pages import PageRequest
 from emulator.domain.seat_event_query import SeatEventKey, SortBy
 
-MAX_OFFSET = 100_000  # [decision] deeper than this, a client should page with cursors
-
 
 @dataclass(frozen=True)
 class UsageEventFilter:

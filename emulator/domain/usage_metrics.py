@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-METRIC_TYPES = ("SIMPLE", "GROUPED")
-AGGREGATION_TYPES = ("COUNT", "UNIQUE", "SUM", "CUSTOM")
 NEEDS_PROPERTY = ("SUM", "UNIQUE")  # an aggregation of one property's values
 CUSTOM = "CUSTOM"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields, post_load, validate
+from marshmallow import fields, post_load
 
 from emulator.domain.pages import Page
 from emulator.domain.seat_event_query import SortBy, cursor_for
-from emulator.domain.usage_event_query import MAX_OFFSET, UsageEventFilter, UsageEventQuery
+from emulator.domain.usage_event_query import UsageEventFilter, UsageEventQuery
 from emulator.domain.usage_events import UsageEvent, UsageEventDraft
 from emulator.schemas.base import LenientSchema
 from emulator.schemas.fields import QueryInteger, TimestampText
@@ -40,7 +40,7 @@ class UsageEventListQuerySchema(EventListQuerySchema):
 
     repeated = ("customerAlias",)  # the pipeline hands these over as lists
 
-    offset = QueryInteger(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+    offset = QueryInteger(load_default=0)  # 0 to 100,000: the document says so [decision]
     customer_aliases = fields.List(fields.String(), data_key="customerAlias", load_default=None)
     unmapped_only = fields.Boolean(data_key="unmappedAliasesOnly", load_default=False)
     event_type = fields.String(data_key="eventType", load_default=None)

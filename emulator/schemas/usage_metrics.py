@@ -6,14 +6,12 @@ from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from emulator.domain.pages import Page, PageRequest, cursor_id, encode_cursor
 from emulator.domain.timestamps import parse_timestamp
 from emulator.domain.usage_calculation import Calculation, CalculationRequest, period_end
 from emulator.domain.usage_metrics import (
-    AGGREGATION_TYPES,
-    METRIC_TYPES,
     UsageMetric,
     UsageMetricDraft,
     UsageMetricFilter,
@@ -38,13 +36,10 @@ class UsageMetricFieldsSchema(LenientSchema):
 
     name = fields.String(required=True)
     description = fields.String(load_default=None, allow_none=True)
-    metric_type = fields.String(
-        data_key="metricType", required=True, validate=validate.OneOf(METRIC_TYPES)
-    )
+    # The documents (product and control plane) hold the enums; the schema only maps.
+    metric_type = fields.String(data_key="metricType", required=True)
     event_type = fields.String(data_key="eventType", required=True)
-    aggregation_type = fields.String(
-        data_key="aggregationType", required=True, validate=validate.OneOf(AGGREGATION_TYPES)
-    )
+    aggregation_type = fields.String(data_key="aggregationType", required=True)
     aggregation_property = fields.String(
         data_key="aggregationProperty", load_default=None, allow_none=True
     )
