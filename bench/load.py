@@ -25,6 +25,17 @@ EVENT = {
     "eventTimestamp": "2024-04-18T00:00:00Z",
     "total": 1,
 }
+USAGE_EVENT = {
+    "customerAlias": "acme",
+    "eventType": "message-sent",
+    "eventTimestamp": "2024-04-18T00:00:00Z",
+    "eventProperties": {"length": 500, "type": "text_message"},
+}
+# Per kind of load: wrk's script, and the path and body of the Python fallback.
+KINDS = {
+    "seat": ("post.lua", "/seat-events", EVENT),
+    "usage": ("usage.lua", "/usage-events", USAGE_EVENT),
+}
 
 
 def post(url: str, body: dict[str, Any], path: str = "/seat-events") -> int:
@@ -34,11 +45,12 @@ def post(url: str, body: dict[str, Any], path: str = "/seat-events") -> int:
         return int(response.status)
 
 
-def load(url: str, script: str = "post.lua") -> dict[str, float]:
-    """Requests/s and latency percentiles of the POST load for SECONDS."""
+def load(url: str, kind: str = "seat") -> dict[str, float]:
+    """Requests/s and latency percentiles of POST /seat-events (or, `kind` usage, POST
+    /usage-events) for SECONDS."""
     if has_wrk():
-        return _wrk(url, script)
-    return _python_load(url)
+        return _wrk(url, KINDS[kind][0])
+    return _python_load(url, kind)
 
 
 def has_wrk() -> bool:
@@ -71,10 +83,11 @@ def _percentile(out: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _python_load(url: str) -> dict[str, float]:
+def _python_load(url: str, kind: str) -> dict[str, float]:
     """A fallback load generator (keep-alive connections in threads) where wrk is missing."""
     import http.client
 
+    _, path, event = KINDS[kind]
     host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     stop = time.monotonic() + SECONDS
@@ -84,9 +97,9 @@ def _python_load(url: str) -> dict[str, float]:
         i = 0
         while time.monotonic() < stop:
             i += 1
-            body = json.dumps({**EVENT, "customerEventId": f"py-{n}-{i}"})
+            body = json.dumps({**event, "customerEventId": f"py-{n}-{i}"})
             started = time.perf_counter()
-            connection.request("POST", "/seat-events", body, AUTH)
+            connection.request("POST", path, body, AUTH)
             connection.getresponse().read()
             latencies.append(time.perf_counter() - started)
 

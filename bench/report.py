@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import usage
 from bench.measures import STORE_KINDS
 from bench.servers import REFERENCE_RELEASE
 
@@ -29,6 +30,7 @@ def table(r: dict[str, Any]) -> str:
     if "bench_url" in r:
         u = r["bench_url"]
         lines.append(_row("BENCH_URL POST: requests/s, p50 / p99 ms", f"{u['rps']:.0f}, {_ms(u)}"))
+    lines += usage.rows(r["post_usage"], r["calculate"])
     lines += _read_rows(r["reads"])
     lines += _process_rows(r)
     return "\n".join(lines)

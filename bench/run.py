@@ -21,6 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.*, when run as a script
 
+from bench import usage  # noqa: E402
 from bench.load import RUNS, SECONDS, has_wrk, load, median_of  # noqa: E402
 from bench.measures import (  # noqa: E402
     create_app_cost,
@@ -110,6 +111,8 @@ def _steps(
             "post_postgresql",
             lambda: post_throughput(("--store", server.create_database("post")), 1, None),
         ),
+        ("post_usage", usage.post_against_seat),
+        ("calculate", lambda: usage.calculate_latencies(server)),
         ("reads", lambda: read_latencies(server)),
         ("memory", memory_per_event),
         ("create_app", create_app_cost),

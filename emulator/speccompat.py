@@ -15,6 +15,7 @@ they are the project's reading of Sequence's prose, the same under every version
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from emulator.specdocument import Side, served_operations
@@ -37,6 +38,9 @@ _SAME = frozenset({"format", "pattern", "multipleOf", "exclusiveMinimum", "exclu
 _BOUNDS = _AT_LEAST | _AT_MOST | _SAME | {"uniqueItems"}
 _FLAGS = ("readOnly", "writeOnly")
 _PARAMETER_STYLE = ("style", "explode", "allowEmptyValue", "allowReserved", "content")
+# Where the project departs from Sequence's schemas on purpose (listed in specdiff's
+# PROJECT_ADDITIONS): the same under every version, so no version's table turns on them.
+DELIBERATE = ("body.propertyFilters{}", "response.*.body.propertyFilters{}")
 
 
 def served_by(project: Node, earlier: Node, version: str) -> dict[str, list[str]]:
@@ -61,7 +65,7 @@ def incompatibilities(
     # The project accepts what the earlier document accepts; that allows what the project answers.
     requests = _Covering(ours, theirs, PROJECT, version, wide_bounds_own=True)
     responses = _Covering(theirs, ours, version, PROJECT)
-    return [
+    reasons = [
         *requests.parameters(
             ours.parameters(method.lower(), path, mine),
             theirs.parameters(method.lower(), path, older),
@@ -69,6 +73,13 @@ def incompatibilities(
         *requests.body(mine.get("requestBody"), older.get("requestBody")),
         *responses.responses(older.get("responses", {}), mine.get("responses", {})),
     ]
+    return [reason for reason in reasons if not _deliberate(reason)]
+
+
+def _deliberate(reason: str) -> bool:
+    """Whether a reason is about a place where the project departs on purpose."""
+    where = reason.partition(":")[0]
+    return any(fnmatchcase(where, pattern) for pattern in DELIBERATE)
 
 
 class _Covering:

@@ -57,19 +57,29 @@ class Difference:
 
 @dataclass(frozen=True)
 class Addition:
-    """Something the project's document has on purpose and Sequence's leaves out."""
+    """Something the project's document has on purpose and Sequence's leaves out, or (with a
+    `message` of its own) a deliberate departure from what Sequence's says."""
 
     operation: str  # fnmatch pattern on the operationId ('*' for every operation)
     location: str  # fnmatch pattern on Difference.location
     reason: str
+    message: str = ADDED  # the Difference.message accounted for, exactly
 
     def allows(self, difference: Difference) -> bool:
-        """Whether this addition accounts for the difference (only ever for things added)."""
+        """Whether this entry accounts for the difference."""
         return (
-            difference.message == ADDED
+            difference.message == self.message
             and fnmatchcase(difference.operation, self.operation)
             and fnmatchcase(difference.location, self.location)
         )
+
+
+_FILTERED_METRICS = "*UsageMetrics*"
+_FILTERS_AS_LISTS = (
+    "propertyFilters maps a property to a list of values, as Sequence's own example sends it;"
+    " its schema says each value is an object"
+)
+_OBJECT_TO_ARRAY = "type is 'array' in the project, 'object' in Sequence's document"
 
 
 PROJECT_ADDITIONS: tuple[Addition, ...] = (
@@ -85,6 +95,10 @@ PROJECT_ADDITIONS: tuple[Addition, ...] = (
     Addition("post*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("put*", "response.413", "request bodies over 1 MiB are refused (Error envelope)"),
     Addition("*", "response.429", "rate limiting (injected faults), with the Error envelope"),
+    Addition("*Calculate", "response.404", "404 with the Error envelope for an unknown metric"),
+    Addition("getUsageEvents", "query.customerAlias[]", "items, which OpenAPI requires"),
+    Addition(_FILTERED_METRICS, "*propertyFilters{}", _FILTERS_AS_LISTS, _OBJECT_TO_ARRAY),
+    Addition(_FILTERED_METRICS, "*propertyFilters{}[]", _FILTERS_AS_LISTS),
 )
 
 

@@ -200,6 +200,61 @@ class SequenceEmulator:
                     return int(entry["total"])
         return 0
 
+    def post_usage_event(
+        self,
+        customer_alias: str,
+        event_type: str,
+        event_properties: dict[str, Any] | None = None,
+        event_timestamp: str | None = None,
+        customer_event_id: str | None = None,
+    ) -> dict[str, Any]:
+        """POST /usage-events (no timestamp: the emulator's now); the created or retried event."""
+        body: dict[str, Any] = {"customerAlias": customer_alias, "eventType": event_type}
+        optional = {
+            "eventProperties": event_properties,
+            "eventTimestamp": event_timestamp,
+            "customerEventId": customer_event_id,
+        }
+        body |= {key: value for key, value in optional.items() if value is not None}
+        event: dict[str, Any] = self.request("POST", "/usage-events", body)
+        return event
+
+    def usage_events(
+        self, customer_alias: str | None = None, **filters: str
+    ) -> list[dict[str, Any]]:
+        """Every effective usage event (all pages), newest first, with GET /usage-events
+        filters."""
+        query = {**filters, **({"customerAlias": customer_alias} if customer_alias else {})}
+        return list(self._pages("/usage-events", {"limit": "100", **query}))
+
+    def create_usage_metric(
+        self, name: str, event_type: str, aggregation_type: str = "COUNT", **fields: Any
+    ) -> dict[str, Any]:
+        """POST /usage-metrics, SIMPLE unless `fields` (in Sequence's names) say otherwise."""
+        body = {
+            "name": name,
+            "metricType": "SIMPLE",
+            "eventType": event_type,
+            "aggregationType": aggregation_type,
+            **fields,
+        }
+        metric: dict[str, Any] = self.request("POST", "/usage-metrics", body)
+        return metric
+
+    def calculate(
+        self, metric_id: str, customer_aliases: str, period_start: str, period_end: str
+    ) -> dict[str, Any]:
+        """GET /usage-metrics/{id}/calculate: the metric over the customers' (comma-separated
+        aliases or ids) events from period_start to period_end, inclusive."""
+        query = {
+            "customerAliases": customer_aliases,
+            "periodStart": period_start,
+            "periodEnd": period_end,
+        }
+        path = _with_query(f"/usage-metrics/{urllib.parse.quote(metric_id)}/calculate", query)
+        answer: dict[str, Any] = self.request("GET", path)
+        return answer
+
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """Any product call with this handle's credentials; HttpError on an error status."""
         return http_call(self.url, method, path, body, self.headers)

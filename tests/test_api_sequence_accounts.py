@@ -162,6 +162,8 @@ def test_the_details_travel_in_the_state_document(client: FlaskClient) -> None:
             "seatMetrics": [],
             "customers": [],
             "customerAliases": [],
+            "usageEvents": [],
+            "usageMetrics": [],
             "sequenceAccount": ACME,
         }
     ]

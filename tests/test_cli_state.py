@@ -32,6 +32,7 @@ accounts:
          eventTimestamp: '2024-04-01', total: 12}
       - {customerAlias: globex, seatType: admin, eventTimestamp: '2024-04-02', total: 3}
 """
+NO_USAGE = {"usageEvents": 0, "usageMetrics": 0}
 SEED_ACCOUNT = "0184421e-a9cc-711b-af93-bf0511d4d833"
 
 
@@ -61,7 +62,12 @@ def test_import_replaces_the_state_then_export_gives_it_back(
     source = tmp_path / "seed.yaml"
     source.write_text(HAND_WRITTEN_SEED)
     assert main(["import", str(source), "--url", server.url]) == 0
-    assert json.loads(capsys.readouterr().out) == {"accounts": 1, "seatEvents": 2, "seatMetrics": 1}
+    assert json.loads(capsys.readouterr().out) == {
+        "accounts": 1,
+        "seatEvents": 2,
+        "seatMetrics": 1,
+        **NO_USAGE,
+    }
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     main(["export", "--url", server.url, "-o", str(first)])
     main(["import", str(first), "--url", server.url])

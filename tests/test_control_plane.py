@@ -22,7 +22,16 @@ A, B = derived_account_id("key"), derived_account_id("other")
 FORMAT = {"format": "sequence-emulator-state", "version": 1}
 NOW = datetime(2024, 5, 1, tzinfo=timezone.utc)
 STILL = "2024-05-01T00:00:00Z"  # NOW as the clock shows it
-COUNTS = ["accounts", "seatEvents", "seatMetrics", "journalEntries", "faultRules"]
+COUNTS = [
+    "accounts",
+    "seatEvents",
+    "seatMetrics",
+    "usageEvents",
+    "usageMetrics",
+    "journalEntries",
+    "faultRules",
+]
+NO_USAGE = {"usageEvents": 0, "usageMetrics": 0}
 JSON, TEXT = "application/json", "text/plain"
 EVENT = {"customerAlias": "acme", "seatType": "admin", "eventTimestamp": "2024-04-01T00:00:00Z"}
 
@@ -84,7 +93,7 @@ def test_health_answers_without_credentials_with_its_fields(
 
 def test_health_counts_move_with_posts(populated: FlaskClient) -> None:
     populated.post("/_emulator/faults", json={"status": 503, "path": "/nowhere"})
-    assert health(populated)["counts"] == dict(zip(COUNTS, [2, 3, 1, 4, 1], strict=True))
+    assert health(populated)["counts"] == dict(zip(COUNTS, [2, 3, 1, 0, 0, 4, 1], strict=True))
 
 
 # --- admin token ----------------------------------------------------------------------------
@@ -182,7 +191,7 @@ def test_export_import_export_gives_the_same_document(populated: FlaskClient) ->
     doc = populated.get("/_emulator/state").get_json()
     fresh = create_app(Settings(validate_responses=True)).test_client()
     summary = put_state(fresh, doc).get_json()
-    assert summary == {"accounts": 2, "seatEvents": 3, "seatMetrics": 1}
+    assert summary == {"accounts": 2, "seatEvents": 3, "seatMetrics": 1, **NO_USAGE}
     assert fresh.get("/_emulator/state").get_json() == doc
 
 
@@ -282,7 +291,7 @@ def test_a_state_over_1_mib_is_accepted_where_the_product_api_says_413(client: F
     body = json.dumps(document(account(A, events)))
     assert len(body) > 1024 * 1024
     response = client.put("/_emulator/state", data=body, content_type=JSON)
-    assert response.get_json() == {"accounts": 1, "seatEvents": 1500, "seatMetrics": 0}
+    assert response.get_json() == {"accounts": 1, "seatEvents": 1500, "seatMetrics": 0, **NO_USAGE}
     too_big = client.post("/seat-events", data=body, content_type=JSON, headers=basic())
     assert too_big.status_code == 413
 

@@ -99,13 +99,46 @@ OPERATIONS = [
     ("POST", "/seat-metrics", [], "metric"),
     ("PUT", "/seat-metrics/x", [], "metric"),
     ("DELETE", "/seat-metrics/x", [], None),
+    ("POST", "/usage-events", [], "usage_event"),
+    ("GET", "/usage-events", ["limit", "offset", "customerAlias", "unmappedAliasesOnly"], None),
+    ("POST", "/usage-metrics", [], "usage_metric"),
+    ("PUT", "/usage-metrics/x", [], "usage_metric"),
+    ("GET", "/usage-metrics/x/calculate", ["customerAliases", "periodStart", "periodEnd"], None),
     ("GET", "/_emulator/requests", ["status", "since", "method"], None),
     ("POST", "/_emulator/reset", ["accountId"], None),
     ("PUT", "/_emulator/clock", [], "clock"),
     ("POST", "/_emulator/faults", [], "fault"),
 ]
+SOME_JSON = st.sampled_from([None, "x", 1, 2.5, True, [], ["a", 1], {}, {"a": {"b": [1]}}])
 BODIES = {
     "event": seat_event_bodies(),
+    "usage_event": st.fixed_dictionaries(
+        {},
+        optional={
+            "customerAlias": st.sampled_from(["acme", "", None, 3]),
+            "eventType": st.sampled_from(["sent", "", None]),
+            "customerEventId": st.sampled_from(["k", "", None]),
+            "eventTimestamp": st.one_of(timestamps, st.none()),
+            "eventProperties": st.one_of(
+                st.dictionaries(st.text(max_size=3), SOME_JSON), SOME_JSON
+            ),
+        },
+    ),
+    "usage_metric": st.fixed_dictionaries(
+        {},
+        optional={
+            "name": st.sampled_from(["m", "", None]),
+            "metricType": st.sampled_from(["SIMPLE", "GROUPED", "OTHER"]),
+            "eventType": st.sampled_from(["sent", ""]),
+            "aggregationType": st.sampled_from(["COUNT", "SUM", "UNIQUE", "CUSTOM", "MAX"]),
+            "aggregationProperty": st.sampled_from(["n", None, 1]),
+            "propertyFilters": st.sampled_from(
+                [{}, {"c": ["a", 1]}, {"c": {"in": ["a"]}}, {"c": "a"}, None, []]
+            ),
+            "caseSensitive": st.sampled_from([True, None, "yes"]),
+            "propertiesToNegate": st.sampled_from([["c"], None, "c", [1]]),
+        },
+    ),
     "metric": st.fixed_dictionaries(
         {"label": st.sampled_from(["Admins", "", 3]), "seatType": st.sampled_from(["admin", None])},
         optional={"description": st.sampled_from(["x", None, 1])},
@@ -171,6 +204,14 @@ def test_the_fast_path_agrees_with_openapi_core(
         ),
         ("GET", "/seat-balances", {"excludeZeroQuantity": "true"}, None),
         ("GET", "/seat-events/0184421a-8202-70ea-a729-30308a40bbf7", {}, None),
+        ("POST", "/usage-events", {}, {"customerAlias": "a", "eventType": "t"}),
+        ("GET", "/usage-events", {"customerAlias": ["a", "b"], "offset": "2"}, None),
+        (
+            "GET",
+            "/usage-metrics/x/calculate",
+            {"customerAliases": "a", "periodStart": "2024-04-01", "periodEnd": "2024-04-30"},
+            None,
+        ),
         ("POST", "/_emulator/reset", {}, None),
         ("PUT", "/_emulator/clock", {}, {"advance": "PT1H"}),
     ],

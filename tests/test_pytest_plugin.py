@@ -51,6 +51,46 @@ def test_my_billing_sync(sequence_emulator):
 """
 
 
+README_USAGE_EXAMPLE = """
+def test_usage(sequence_emulator):
+    sequence_emulator.post_usage_event("acme", "sent", {"length": 3}, "2024-04-15T09:00:00Z")
+    metric = sequence_emulator.create_usage_metric(
+        "length", "sent", "SUM", aggregationProperty="length"
+    )
+    total = sequence_emulator.calculate(metric["id"], "acme", "2024-04-01", "2024-04-30")
+    assert total["value"] == 3
+"""
+
+
+def test_the_readmes_usage_example_passes_and_is_shown(pytester: pytest.Pytester) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert README_USAGE_EXAMPLE.strip() in readme
+    pytester.makepyfile(test_readme_usage=README_USAGE_EXAMPLE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_usage_helpers_post_list_define_and_calculate(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_usage="""
+def test_usage(sequence_emulator):
+    sequence_emulator.freeze_clock("2024-04-15T09:00:00Z")
+    first = sequence_emulator.post_usage_event("acme", "sent", {"length": 3})
+    assert first["eventTimestamp"] == "2024-04-15T09:00:00Z"
+    sequence_emulator.post_usage_event("acme", "sent", {"length": 4}, "2024-04-30T23:00:00Z")
+    sequence_emulator.post_usage_event("acme", "sent", {"length": 5}, "2024-05-01")
+    assert len(sequence_emulator.usage_events("acme", eventType="sent")) == 3
+    metric = sequence_emulator.create_usage_metric(
+        "length", "sent", "SUM", aggregationProperty="length", unit="bytes"
+    )
+    total = sequence_emulator.calculate(metric["id"], "acme", "2024-04-01", "2024-04-30")
+    assert (total["value"], total["eventCount"], total["unit"]) == (7, 2, "bytes")
+""",
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
 def test_the_readme_example_passes_with_no_conftest(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(billing=BILLING_CLIENT, test_sync=README_EXAMPLE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")

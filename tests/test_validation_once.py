@@ -6,23 +6,46 @@ import inspect
 
 from marshmallow import Schema, fields, validate
 
-from emulator.schemas import contacts, customers, pages, seat_events, seat_metrics
+from emulator.schemas import (
+    contacts,
+    customers,
+    pages,
+    seat_events,
+    seat_metrics,
+    usage_events,
+    usage_metrics,
+)
 
-PRODUCT_SCHEMA_MODULES = (contacts, customers, pages, seat_events, seat_metrics)
+PRODUCT_SCHEMA_MODULES = (
+    contacts,
+    customers,
+    pages,
+    seat_events,
+    seat_metrics,
+    usage_events,
+    usage_metrics,
+)
 REPEATING = (validate.OneOf, validate.Range, validate.Length)
 # Where Sequence's document leaves the bound out, the schema is the one to state it.
-NOT_IN_THE_DOCUMENT = {("SeatEventListQuerySchema", "sortOrder")}
+# (The seat and usage event lists share the schema that states it.)
+NOT_IN_THE_DOCUMENT = {("EventListQuerySchema", "sortOrder")}
 
 
 def checks_in(schema: type[Schema]) -> set[tuple[str, str]]:
     """(schema, field) of every enum, range or length rule a schema's fields carry."""
     found = set()
     for name, field in schema._declared_fields.items():
-        if any(isinstance(rule, REPEATING) for rule in field.validators):
-            found.add((schema.__name__, field.data_key or name))
-        if isinstance(field, fields.Integer) and field.strict:
-            found.add((schema.__name__, field.data_key or name))
+        repeats = any(isinstance(rule, REPEATING) for rule in field.validators)
+        if repeats or (isinstance(field, fields.Integer) and field.strict):
+            found.add((owner(schema, name).__name__, field.data_key or name))
     return found
+
+
+def owner(schema: type[Schema], name: str) -> type[Schema]:
+    """The class that declares a field its subclasses inherit."""
+    field = schema._declared_fields[name]
+    bases = [c for c in schema.__mro__ if issubclass(c, Schema) and c is not Schema]
+    return [c for c in bases if c._declared_fields.get(name) is field][-1]
 
 
 def test_product_schemas_repeat_no_type_enum_or_range_of_the_document() -> None:

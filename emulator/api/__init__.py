@@ -12,6 +12,8 @@ from emulator.api import (
     seat_events,
     seat_metrics,
     sequence_accounts,
+    usage_events,
+    usage_metrics,
 )
 
 
@@ -26,6 +28,8 @@ def product_blueprint() -> Blueprint:
         customer_aliases,
         contacts,
         sequence_accounts,
+        usage_events,
+        usage_metrics,
     )
     for resource in resources:
         parent.register_blueprint(resource.blueprint())

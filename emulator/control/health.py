@@ -28,6 +28,8 @@ def get_health() -> ResponseReturnValue:
             "accounts": len(store.account_ids()),
             "seatEvents": store.count_seat_events(),
             "seatMetrics": store.count_seat_metrics(),
+            "usageEvents": store.count_usage_events(),
+            "usageMetrics": store.count_usage_metrics(),
             "journalEntries": len(emulator.journal),
             "faultRules": len(emulator.faults.rules()),
         },

@@ -52,4 +52,6 @@ def import_state() -> ResponseReturnValue:
         "accounts": len(accounts),
         "seatEvents": sum(len(a.seat_events) for a in accounts),
         "seatMetrics": sum(len(a.seat_metrics) for a in accounts),
+        "usageEvents": sum(len(a.usage_events) for a in accounts),
+        "usageMetrics": sum(len(a.usage_metrics) for a in accounts),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 MAX_DEPTH = 64  # arrays and objects nested in one another, the outermost counting as one
@@ -11,11 +12,20 @@ MAX_DEPTH = 64  # arrays and objects nested in one another, the outermost counti
 def strict_loads(data: bytes | str) -> Any:
     """The JSON value in `data`; ValueError, with a message fit for a client, otherwise."""
     try:
-        value = json.loads(data, parse_constant=_refuse_constant)
+        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError:  # Python's parser recurses: very deep input exhausts the stack
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     if _openings(data) > MAX_DEPTH and depth(value) > MAX_DEPTH:
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _finite(text: str) -> float:
+    # 1e400 is RFC 8259's syntax, but no double holds it: it would be stored and answered as
+    # Infinity, which is no JSON at all.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is a JSON number beyond the range of a double")
     return value
 
 

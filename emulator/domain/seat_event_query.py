@@ -6,6 +6,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Protocol
 
 from emulator.domain.customers import CustomerRef, implicit_customer_id
 from emulator.domain.pages import (
@@ -24,6 +25,16 @@ MICROS_LIMIT = 1 << 63  # an instant in a cursor fits the databases' 64-bit inte
 SeatEventKey = str | tuple[int, str]
 
 
+class TimedEvent(Protocol):
+    """What lists of seat or usage events sort on."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def event_time(self) -> datetime: ...
+
+
 class SortBy(str, Enum):
     """The columns a seat-event list can be sorted by."""
 
@@ -37,14 +48,14 @@ def micros(instant: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def sort_key(event: SeatEvent, sort_by: SortBy) -> SeatEventKey:
+def sort_key(event: TimedEvent, sort_by: SortBy) -> SeatEventKey:
     """Where an event stands in a list sorted by `sort_by` (ties broken by id)."""
     if sort_by is SortBy.CREATED_AT:
         return event.id
     return (micros(event.event_time), event.id)
 
 
-def cursor_for(event: SeatEvent, sort_by: SortBy) -> str:
+def cursor_for(event: TimedEvent, sort_by: SortBy) -> str:
     """The opaque cursor that points at `event` in that sort."""
     key = sort_key(event, sort_by)
     return encode_cursor(key) if isinstance(key, str) else encode_cursor(*key)

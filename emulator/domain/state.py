@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from emulator.domain.accounts import SequenceAccount
 from emulator.domain.contacts import Contact
 from emulator.domain.customers import Customer, CustomerAlias
 from emulator.domain.seat_events import Minted, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
+from emulator.domain.usage_events import UsageEvent
+from emulator.domain.usage_metrics import UsageMetric
+
+E = TypeVar("E", SeatEvent, UsageEvent)
 
 
 @dataclass(frozen=True)
 class AccountState:
     """Every stored version of every seat event (in id order), every seat metric, every
     customer and every customer alias (live or not), and the account's company details once
-    updated (None: the placeholders).
+    updated (None: the placeholders); every version of every usage event and every usage
+    metric, deleted or not.
 
     A hand-written seed may leave ids out (empty strings); with_minted_ids fills them. It may
     also give aliases inline with a customer: `seeded_aliases` holds them as (index of the
@@ -30,6 +36,8 @@ class AccountState:
     customer_aliases: tuple[CustomerAlias, ...] = ()
     seeded_aliases: tuple[tuple[int, str], ...] = ()
     sequence_account: SequenceAccount | None = None
+    usage_events: tuple[UsageEvent, ...] = ()
+    usage_metrics: tuple[UsageMetric, ...] = ()
 
     def ids(self) -> Iterator[str]:
         """Every id the document gives."""
@@ -39,6 +47,8 @@ class AccountState:
             yield from (customer.id,) if customer.id else ()
             yield from (contact.id for contact in customer.contacts if contact.id)
         yield from (alias.id for alias in self.customer_aliases if alias.id)
+        yield from (event.id for event in self.usage_events if event.id)
+        yield from (metric.id for metric in self.usage_metrics if metric.id)
 
 
 def with_minted_ids(state: AccountState, mint: Callable[[], Minted]) -> AccountState:
@@ -57,10 +67,19 @@ def with_minted_ids(state: AccountState, mint: Callable[[], Minted]) -> AccountS
         customer_aliases=tuple(_alias_with_id(alias, mint) for alias in state.customer_aliases)
         + seeded,
         seeded_aliases=(),
+        usage_events=tuple(_event_with_id(event, mint) for event in state.usage_events),
+        usage_metrics=tuple(_usage_metric_with_id(metric, mint) for metric in state.usage_metrics),
     )
 
 
-def _event_with_id(event: SeatEvent, mint: Callable[[], Minted]) -> SeatEvent:
+def _usage_metric_with_id(metric: UsageMetric, mint: Callable[[], Minted]) -> UsageMetric:
+    if metric.id:
+        return metric
+    minted = mint()
+    return replace(metric, id=minted.id, created_at=minted.created_at)
+
+
+def _event_with_id(event: E, mint: Callable[[], Minted]) -> E:
     if event.id:
         # As the API does when customerEventId is left out: the event's own id.
         return event if event.customer_event_id else replace(event, customer_event_id=event.id)

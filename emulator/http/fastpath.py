@@ -40,6 +40,7 @@ class _Parameter:
     required: bool
     cast: Callable[[str], Any]
     check: Check
+    repeated: bool = False  # an array of any text, each value a repetition (form, explode)
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,12 @@ def _query_passes(operation: _Operation, query: Mapping[str, list[str]]) -> bool
             if parameter.required:
                 return False
             continue
-        if len(values) != 1 or not values[0]:
-            return False  # repeated or empty (allowEmptyValue): openapi-core decides
+        if not all(values):
+            return False  # empty (allowEmptyValue): openapi-core decides
+        if parameter.repeated:
+            continue  # any text, any number of times
+        if len(values) != 1:
+            return False  # repeated: openapi-core decides
         parameter.check(parameter.cast(values[0]))
     return True
 
@@ -179,7 +184,7 @@ def _compile(document: dict[str, Any], operation: dict[str, Any], shared: list[A
     headers, query = [], {}
     for parameter in parameters:
         where = parameter["in"]
-        compiled = _Parameter(
+        compiled = _any_text_array(document, parameter) or _Parameter(
             parameter["name"],
             bool(parameter.get("required")),
             _caster(_resolved(document, parameter.get("schema", {}))),
@@ -203,6 +208,26 @@ def _compile(document: dict[str, Any], operation: dict[str, Any], shared: list[A
         body=None if json_schema is None else _compile_schema(document, json_schema),
         media_types=frozenset({"application/json"} if json_schema is not None else ()),
     )
+
+
+def _any_text_array(document: dict[str, Any], parameter: dict[str, Any]) -> _Parameter | None:
+    """A query array whose items take any text (GET /usage-events' customerAlias), in the
+    default style (form, exploded: one value per repetition), or None."""
+    schema = _resolved(document, parameter.get("schema", {}))
+    default_style = "style" not in parameter and "explode" not in parameter
+    if parameter["in"] != "query" or not default_style or set(schema) != {"type", "items"}:
+        return None
+    if schema["type"] != "array" or _resolved(document, schema["items"]) not in ({}, _TEXT):
+        return None
+    required = bool(parameter.get("required"))
+    return _Parameter(parameter["name"], required, str, _accept, repeated=True)
+
+
+_TEXT = {"type": "string"}
+
+
+def _accept(value: Any) -> Any:
+    return value
 
 
 def _caster(schema: Mapping[str, Any]) -> Callable[[str], Any]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Request
 from marshmallow import Schema, ValidationError
 
 from emulator.http.errors import Problem
@@ -35,6 +36,16 @@ def loaders_of(view: Callable[..., Any] | None) -> Loaders:
     """The schemas a view declared (none by default)."""
     found = getattr(view, _ATTRIBUTE, None)
     return found if isinstance(found, Loaders) else Loaders()
+
+
+def query_values(req: Request, loaders: Loaders) -> dict[str, Any]:
+    """The query string by name: the first value of each, or every value of the parameters
+    the query schema lists as `repeated` (Sequence's `customerAlias` of usage events)."""
+    values: dict[str, Any] = req.args.to_dict()
+    for name in getattr(loaders.query, "repeated", ()):
+        if name in req.args:
+            values[name] = req.args.getlist(name)
+    return values
 
 
 def load(schema: Schema | None, data: Any, prefix: str) -> tuple[Any, list[Problem]]:

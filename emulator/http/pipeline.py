@@ -21,7 +21,7 @@ from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
 from emulator.http.faults import FAULT_HEADER, carry_out
-from emulator.http.loading import load, loaders_of
+from emulator.http.loading import load, loaders_of, query_values
 from emulator.http.validation import OpenApiValidator, RequestValidator
 from emulator.http.version import (
     API_VERSION,
@@ -61,7 +61,7 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         problems += unseen(odd_text(req, json_body), problems)
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
         g.body, body_problems = load(loaders.body, json_body, "body")
-        g.query, query_problems = load(loaders.query, req.args.to_dict(), "query")
+        g.query, query_problems = load(loaders.query, query_values(req, loaders), "query")
         problems += unseen(body_problems + query_problems, problems)
         if problems:
             raise validation_error(problems)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeVar
 
 from emulator.domain.accounts import (
     AccountUpdate,
@@ -12,13 +13,19 @@ from emulator.domain.accounts import (
     updated_account,
 )
 from emulator.domain.state import AccountState
-from emulator.rules import seat_events
+from emulator.domain.usage_events import UsageEvent
+from emulator.domain.usage_metrics import UsageMetric
+from emulator.rules import seat_events, usage_events
 from emulator.store import accounts as account_rows
 from emulator.store import customers as customer_rows
 from emulator.store import seat_events as event_rows
 from emulator.store import seat_metrics as metric_rows
 from emulator.store import sequence_accounts as details_rows
+from emulator.store import usage_events as usage_event_rows
+from emulator.store import usage_metrics as usage_metric_rows
 from emulator.store.database import Transaction
+
+T = TypeVar("T", UsageEvent, UsageMetric)
 
 
 def details(transaction: Transaction, account_id: str) -> SequenceAccount:
@@ -50,6 +57,8 @@ def _state(transaction: Transaction, account_id: str) -> AccountState:
         tuple(customer_rows.all_customers(transaction, account_id)),
         tuple(customer_rows.all_aliases(transaction, account_id)),
         sequence_account=details_rows.find(transaction, account_id),
+        usage_events=tuple(usage_event_rows.VERSIONS.all_versions(transaction, account_id)),
+        usage_metrics=tuple(usage_metric_rows.all_metrics(transaction, account_id)),
     )
 
 
@@ -83,3 +92,10 @@ def _load(transaction: Transaction, state: AccountState) -> None:
     )
     if state.sequence_account is not None:
         details_rows.put(transaction, replace(state.sequence_account, account_id=account))
+    usage_events.replay(transaction, account, [_in(account, e) for e in state.usage_events])
+    usage_metric_rows.insert(transaction, *(_in(account, m) for m in state.usage_metrics))
+
+
+def _in(account_id: str, item: T) -> T:
+    """`item` under the account (no copy when it names it already)."""
+    return item if item.account_id == account_id else replace(item, account_id=account_id)

@@ -10,6 +10,7 @@ from emulator.domain.customers import implicit_customer_id
 from emulator.domain.pages import Page
 from emulator.domain.seat_event_query import SeatEventQuery, customer_match, micros
 from emulator.domain.seat_events import SeatEvent, SeatEventDraft, supersede
+from emulator.rules import versions
 from emulator.rules.minting import Mint
 from emulator.store import customers as customer_rows
 from emulator.store import seat_events as rows
@@ -19,20 +20,14 @@ from emulator.store.database import Transaction
 def save(
     transaction: Transaction, account_id: str, draft: SeatEventDraft, mint: Mint
 ) -> tuple[SeatEvent, bool]:
-    """Store `draft` under supersession; the effective event, and whether it is new.
-
-    The last received wins whatever the timestamps; an identical payload is a retry.
-    """
-    key = draft.customer_event_id
-    current = rows.effective(transaction, account_id, key) if key is not None else None
-    created = supersede(current, draft, account_id, mint)
-    if created is None:
-        assert current is not None  # supersede() only declines a retry of `current`
-        return current, False
-    if current is not None:
-        rows.retire(transaction, current)
-    rows.insert_effective(transaction, created)
-    return created, True
+    """Store `draft` under supersession; the effective event, and whether it is new."""
+    return versions.save(
+        transaction,
+        rows,
+        account_id,
+        draft.customer_event_id,
+        lambda current: supersede(current, draft, account_id, mint),
+    )
 
 
 def listing(transaction: Transaction, account_id: str, query: SeatEventQuery) -> Page[SeatEvent]:
@@ -78,8 +73,6 @@ def history(transaction: Transaction, account_id: str, aliases: Collection[str])
     return rows.versions_of_keys(transaction, account_id, keys)
 
 
-def replay(transaction: Transaction, account_id: str, versions: Sequence[SeatEvent]) -> None:
+def replay(transaction: Transaction, account_id: str, events: Sequence[SeatEvent]) -> None:
     """Load stored versions as if received in id order: the last of each key counts."""
-    ordered = sorted(versions, key=lambda event: event.id)
-    effective = {event.customer_event_id: event.id for event in ordered}
-    rows.insert_versions(transaction, ordered, set(effective.values()))
+    versions.replay(transaction, rows, events)

@@ -28,6 +28,7 @@ from emulator.domain.seat_metrics import SeatMetric, SeatMetricDraft, SeatMetric
 from emulator.domain.state import AccountState
 from emulator.rules import accounts, contacts, customers, seat_events, seat_metrics
 from emulator.rules.minting import Mint, Observe, observed
+from emulator.rules.usage_store import UsageStore
 from emulator.store import accounts as account_rows
 from emulator.store import customers as customer_rows
 from emulator.store import seat_events as event_rows
@@ -38,9 +39,9 @@ from emulator.store.database import Database
 CUSTOMER_TABLES = ("customers", "customer_aliases")
 
 
-class Store:
+class Store(UsageStore):
     """Seat events, seat metrics, customers, aliases, contacts and account details per account,
-    in one database."""
+    in one database; usage events and metrics from UsageStore."""
 
     def __init__(self, database: Database, observe_id: Observe | None = None) -> None:
         self.database = database

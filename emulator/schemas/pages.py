@@ -28,16 +28,15 @@ class PagedQuerySchema(LenientSchema):
             raise ValidationError("Give either after or before, not both", field_name="before")
 
 
-class IdPagedQuerySchema(PagedQuerySchema):
+class IdCursorQuerySchema(PagedQuerySchema):
     """`limit`, `after` and `before` of a list in id order: a cursor holds one id."""
 
     def checked_id(self, value: str) -> str:
         """The id a cursor holds, or ValueError; any text by default."""
         return value
 
-    @post_load
-    def make_page(self, data: dict[str, Any], **_: Any) -> PageRequest[str]:
-        """Build the page request, decoding cursors to ids."""
+    def page_request(self, data: dict[str, Any]) -> PageRequest[str]:
+        """The page request, cursors decoded to ids."""
         return PageRequest(
             limit=data["limit"],
             after=self._id(data["after"], "after"),
@@ -52,6 +51,15 @@ class IdPagedQuerySchema(PagedQuerySchema):
             return self.checked_id(found)
         except ValueError:
             raise ValidationError(f"{cursor!r} is not a cursor from this server", name) from None
+
+
+class IdPagedQuerySchema(IdCursorQuerySchema):
+    """A list in id order with no other parameter: loads to its page request."""
+
+    @post_load
+    def make_page(self, data: dict[str, Any], **_: Any) -> PageRequest[str]:
+        """Build the page request, decoding cursors to ids."""
+        return self.page_request(data)
 
 
 def dump_page(

@@ -35,32 +35,41 @@ class SeatEventDraftSchema(LenientSchema):
         return SeatEventDraft(**data)
 
 
-class SeatEventListQuerySchema(PagedQuerySchema):
-    """The query string of GET /seat-events (BEHAVIOUR.md §5)."""
+class EventListQuerySchema(PagedQuerySchema):
+    """The paging and sorting of an event list, seat or usage (BEHAVIOUR.md §5)."""
 
     sort_by = fields.Enum(SortBy, by_value=True, data_key="sortBy", load_default=SortBy.CREATED_AT)
     # Sequence's document types this parameter as any string, so the enum is the schema's to say.
     sort_order = fields.String(
         data_key="sortOrder", load_default="DESC", validate=validate.OneOf(["ASC", "DESC"])
     )
+    before_time = Instant(data_key="eventTimestampBefore", load_default=None)
+    at_or_after = Instant(data_key="eventTimestampAfter", load_default=None)
+
+    @staticmethod
+    def page_of(data: dict[str, Any]) -> PageRequest[Any]:
+        """The page asked for, its cursor decoded for the requested sort."""
+        sort_by: SortBy = data["sort_by"]
+        return PageRequest(
+            limit=data["limit"],
+            descending=data["sort_order"] == "DESC",
+            after=sorted_cursor_key(data["after"], sort_by, "after"),
+            before=sorted_cursor_key(data["before"], sort_by, "before"),
+        )
+
+
+class SeatEventListQuerySchema(EventListQuerySchema):
+    """The query string of GET /seat-events (BEHAVIOUR.md §5)."""
+
     customer_alias = fields.String(data_key="customerAlias", load_default=None)
     customer_ids = CommaSeparated(data_key="customerIds", load_default=None)
     seat_types = CommaSeparated(data_key="seatType", load_default=None)
     customer_event_id = fields.String(data_key="customerEventId", load_default=None)
-    before_time = Instant(data_key="eventTimestampBefore", load_default=None)
-    at_or_after = Instant(data_key="eventTimestampAfter", load_default=None)
 
     @post_load
     def make_query(self, data: dict[str, Any], **_: Any) -> SeatEventQuery:
         """Build the domain query, decoding the cursor for the requested sort."""
-        sort_by: SortBy = data["sort_by"]
-        page = PageRequest(
-            limit=data["limit"],
-            descending=data["sort_order"] == "DESC",
-            after=_key(data["after"], sort_by, "after"),
-            before=_key(data["before"], sort_by, "before"),
-        )
-        return SeatEventQuery(_filter(data), sort_by, page)
+        return SeatEventQuery(_filter(data), data["sort_by"], self.page_of(data))
 
 
 def _filter(data: dict[str, Any]) -> SeatEventFilter:
@@ -74,7 +83,8 @@ def _filter(data: dict[str, Any]) -> SeatEventFilter:
     )
 
 
-def _key(cursor: str | None, sort_by: SortBy, name: str) -> Any:
+def sorted_cursor_key(cursor: str | None, sort_by: SortBy, name: str) -> Any:
+    """The key a cursor of an event list points at, or a ValidationError on `name`."""
     if cursor is None:
         return None
     try:

@@ -30,9 +30,8 @@ from emulator.domain.customers import (
     IntegrationId,
     check_alias_values,
 )
-from emulator.domain.ids import uuid7_problem
 from emulator.domain.seat_event_query import EPOCH
-from emulator.domain.seat_events import MAX_TOTAL, SeatEvent
+from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState
 from emulator.domain.timestamps import parse_timestamp
@@ -44,8 +43,19 @@ from emulator.schemas.customers import (
     dump_address,
     parseable_url,
 )
-from emulator.schemas.fields import Instant, TimestampText
+from emulator.schemas.fields import Instant
 from emulator.schemas.sequence_accounts import AccountUpdateSchema, dump_account
+from emulator.schemas.state_events import (
+    StateSeatEventSchema,
+    StateSeatMetricSchema,
+    StateUsageEventSchema,
+    StateUsageMetricSchema,
+    dump_state_usage_event,
+    dump_state_usage_metric,
+    minted_id,
+    usage_event_of,
+    usage_metric_of,
+)
 from emulator.spec import country_codes
 
 FORMAT = "sequence-emulator-state"
@@ -60,50 +70,15 @@ STATE_ACCOUNT_FIELDS = (
 )
 
 
-def _minted_id(value: str) -> None:
-    """An id the emulator could have minted: every later id must still fit after it."""
-    problem = uuid7_problem(value)
-    if problem is not None:
-        raise ValidationError(problem)
-
-
-_TEXT = validate.Length(1, 255)
-
-
 def _country_code(code: str | None) -> None:
     if code is not None and code not in country_codes():
         raise ValidationError(f"{code!r} is not a country code of Sequence's CountryCode")
 
 
-class StateSeatEventSchema(LenientSchema):
-    """One stored version; `id`, `createdAt` and `customerEventId` are minted when absent."""
-
-    id = fields.String(load_default="", validate=_minted_id)
-    customer_event_id = fields.String(
-        data_key="customerEventId", load_default="", validate=validate.Length(max=255)
-    )
-    customer_alias = fields.String(data_key="customerAlias", required=True, validate=_TEXT)
-    seat_type = fields.String(data_key="seatType", required=True, validate=_TEXT)
-    event_timestamp = TimestampText(data_key="eventTimestamp", required=True)
-    total = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_TOTAL))
-    created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
-
-
-class StateSeatMetricSchema(LenientSchema):
-    """One seat metric; `id` and the times are minted when absent."""
-
-    id = fields.String(load_default="", validate=_minted_id)
-    seat_type = fields.String(data_key="seatType", required=True)
-    label = fields.String(required=True)
-    description = fields.String(allow_none=True, load_default=None)
-    created_at = Instant(data_key="createdAt", precise=True, load_default=EPOCH)
-    updated_at = Instant(data_key="updatedAt", precise=True, load_default=EPOCH)
-
-
 class StateContactSchema(LenientSchema):
     """One contact of a customer; `id` and the times are minted when absent."""
 
-    id = fields.String(load_default="", validate=_minted_id)
+    id = fields.String(load_default="", validate=minted_id)
     name = fields.String(required=True)
     email = fields.String(required=True)
     billing_preference = fields.String(
@@ -140,7 +115,7 @@ class StateCustomerSchema(LenientSchema):
     inline, as `customerAliases: [value, ...]` (exports list them under customerAliases of
     the account instead)."""
 
-    id = fields.String(load_default="", validate=_minted_id)
+    id = fields.String(load_default="", validate=minted_id)
     legal_name = fields.String(data_key="legalName", required=True, validate=validate.Length(1))
     address = fields.Nested(AddressSchema, required=True)
     contacts = fields.List(fields.Nested(StateContactSchema), load_default=list)
@@ -170,7 +145,7 @@ class StateCustomerSchema(LenientSchema):
 class StateAliasSchema(LenientSchema):
     """One alias, live or not; `id` and `createdAt` are minted when absent."""
 
-    id = fields.String(load_default="", validate=_minted_id)
+    id = fields.String(load_default="", validate=minted_id)
     customer_id = fields.String(data_key="customerId", required=True)
     value = fields.String(required=True, validate=validate.Length(1, 255))
     label = fields.String(load_default=None)
@@ -204,6 +179,12 @@ class AccountStateSchema(LenientSchema):
     sequence_account = fields.Nested(
         StateSequenceAccountSchema, data_key="sequenceAccount", load_default=None
     )
+    usage_events = fields.List(
+        fields.Nested(StateUsageEventSchema), data_key="usageEvents", load_default=list
+    )
+    usage_metrics = fields.List(
+        fields.Nested(StateUsageMetricSchema), data_key="usageMetrics", load_default=list
+    )
 
     @validates_schema
     def unique(self, data: dict[str, Any], **_: Any) -> None:
@@ -221,6 +202,8 @@ class AccountStateSchema(LenientSchema):
         _refuse_repeats([c["id"] for c in customers if c["id"]], "customers", "id")
         _refuse_repeats([a["id"] for a in aliases if a["id"]], "customerAliases", "id")
         _check_references(customers, aliases)
+        for name, key in (("usage_events", "usageEvents"), ("usage_metrics", "usageMetrics")):
+            _refuse_repeats([item["id"] for item in data.get(name, []) if item["id"]], key, "id")
 
     @post_load
     def make_state(self, data: dict[str, Any], **_: Any) -> AccountState:
@@ -245,6 +228,8 @@ class AccountStateSchema(LenientSchema):
             tuple(CustomerAlias(account_id=account, **a) for a in data["customer_aliases"]),
             seeded,
             _sequence_account(account, data["sequence_account"]),
+            tuple(usage_event_of(account, e) for e in data["usage_events"]),
+            tuple(usage_metric_of(account, m) for m in data["usage_metrics"]),
         )
 
 
@@ -325,6 +310,8 @@ def dump_state(accounts: list[AccountState]) -> dict[str, Any]:
                 "seatMetrics": STATE_METRIC.dump(account.seat_metrics, many=True),
                 "customers": [dump_state_customer(c) for c in account.customers],
                 "customerAliases": [dump_state_alias(a) for a in account.customer_aliases],
+                "usageEvents": [dump_state_usage_event(e) for e in account.usage_events],
+                "usageMetrics": [dump_state_usage_metric(m) for m in account.usage_metrics],
             }
             | _dumped_sequence_account(account.sequence_account)
             for account in accounts

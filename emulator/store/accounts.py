@@ -13,12 +13,22 @@ from emulator.store.tables import (
     seat_events,
     seat_metrics,
     sequence_accounts,
+    usage_events,
+    usage_metrics,
 )
 
 
 def account_ids(transaction: Transaction) -> list[str]:
     """Every account that holds data, sorted."""
-    holders = (seat_events, seat_metrics, customers, customer_aliases, sequence_accounts)
+    holders = (
+        seat_events,
+        seat_metrics,
+        customers,
+        customer_aliases,
+        sequence_accounts,
+        usage_events,
+        usage_metrics,
+    )
     query = union(*(select(table.c.account_id).distinct() for table in holders))
     return sorted(transaction.scalars(query))
 

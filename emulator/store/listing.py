@@ -32,11 +32,15 @@ class Listing:
         request: PageRequest[Any],
         item: Callable[[Row], T],
         total: int | None = None,
+        skip: int = 0,
     ) -> Page[T]:
-        """One page; `total` when the caller knows it cheaper than counting every match."""
+        """One page; `total` when the caller knows it cheaper than counting every match;
+        `skip` items passed over from the cursor (or the start) in the page's direction."""
         if total is None:
             counted = select(func.count()).select_from(self.query.subquery())
             total = int(transaction.scalar(counted))
+        if skip:
+            request = self._skipped(transaction, request, skip)
         if request.before is not None:
             before = self._parts(request.before)
             rows = self._rows(
@@ -54,6 +58,25 @@ class Listing:
         )
         page_items = [item(row) for row in rows[: request.limit]]
         return Page(page_items, has_before, len(rows) > request.limit, total)
+
+    def _skipped(
+        self, transaction: Transaction, request: PageRequest[Any], skip: int
+    ) -> PageRequest[Any]:
+        """The request with its cursor moved onto the `skip`-th item past it (or the last one
+        there is): the page then starts right after the items skipped."""
+        backwards = request.before is not None
+        cursor = request.before if backwards else request.after
+        parts = None if cursor is None else self._parts(cursor)
+        ascending = request.descending if backwards else not request.descending
+        rows = self._rows(transaction, parts, ascending_from=ascending, size=skip - 1, columns=True)
+        if not rows:
+            return request
+        landed = rows[skip - 1] if len(rows) >= skip else rows[-1]
+        key = tuple(landed[column.name] for column in self.key)
+        moved = key[0] if len(key) == 1 else key
+        if backwards:
+            return PageRequest(request.limit, request.descending, before=moved)
+        return PageRequest(request.limit, request.descending, after=moved)
 
     def _parts(self, cursor: Any) -> tuple[Any, ...]:
         parts = cursor if isinstance(cursor, tuple) else (cursor,)
@@ -75,9 +98,11 @@ class Listing:
         *,
         ascending_from: bool,
         size: int,
+        columns: bool = False,
     ) -> list[Row]:
-        """size + 1 rows strictly past `cursor`, walking up the keys or down them."""
-        query = self.query
+        """size + 1 rows strictly past `cursor`, walking up the keys or down them; only the
+        key columns when `columns`."""
+        query = self.query.with_only_columns(*self.key) if columns else self.query
         if cursor is not None:
             query = query.where(self._beyond(cursor, greater=ascending_from, inclusive=False))
         order = [column.asc() if ascending_from else column.desc() for column in self.key]

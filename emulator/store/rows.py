@@ -20,6 +20,8 @@ from emulator.domain.customers import Address, Customer, CustomerAlias, Integrat
 from emulator.domain.seat_event_query import EPOCH, micros
 from emulator.domain.seat_events import SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
+from emulator.domain.usage_events import UsageEvent
+from emulator.domain.usage_metrics import UsageMetric
 from emulator.store import tables
 from emulator.store.statements import Row
 
@@ -44,13 +46,22 @@ class RowMap(Generic[T]):
         self.table = table
         names = {field.name for field in fields(kind)}  # type: ignore[arg-type]
         self.columns = [column for column in table.columns if column.name in names]
-        self.instants = {column.name for column in self.columns if column.info.get("instant")}
+        self.instants = self._marked("instant")
+        self.json = self._marked("json")
+        self.booleans = self._marked("boolean")
+
+    def _marked(self, mark: str) -> set[str]:
+        return {column.name for column in self.columns if column.info.get(mark)}
 
     def values(self, item: T) -> dict[str, Any]:
         """The row of `item`, by column name."""
         row = {column.name: getattr(item, column.name) for column in self.columns}
         for name in self.instants:
             row[name] = stored_instant(row[name])
+        for name in self.json:
+            row[name] = None if row[name] is None else _json_text(row[name])
+        for name in self.booleans:
+            row[name] = None if row[name] is None else int(row[name])
         return row
 
     def load(self, row: Row) -> T:
@@ -58,10 +69,26 @@ class RowMap(Generic[T]):
         values = {column.name: row[column.name] for column in self.columns}
         for name in self.instants:
             values[name] = instant(values[name])
+        for name in self.json:
+            values[name] = None if values[name] is None else _json_value(values[name])
+        for name in self.booleans:
+            values[name] = None if values[name] is None else bool(values[name])
         return self.kind(**values)
 
 
+def _json_text(value: Any) -> str:
+    """A JSON value as stored: compact, keys in the order given."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_value(text: str) -> Any:
+    """A stored JSON value."""
+    return json.loads(text)
+
+
 EVENTS: RowMap[SeatEvent] = RowMap(SeatEvent, tables.seat_events)
+USAGE_EVENTS: RowMap[UsageEvent] = RowMap(UsageEvent, tables.usage_events)
+USAGE_METRICS: RowMap[UsageMetric] = RowMap(UsageMetric, tables.usage_metrics)
 METRICS: RowMap[SeatMetric] = RowMap(SeatMetric, tables.seat_metrics)
 ALIASES: RowMap[CustomerAlias] = RowMap(CustomerAlias, tables.customer_aliases)
 CUSTOMER_COLUMNS = RowMap(Customer, tables.customers)

@@ -33,14 +33,15 @@ from emulator.store.tables import customers, metadata
 
 # 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name, and the
 # clock, fault rules and journal of a shared sandbox; 4: accounts' company details, and
-# customers.emails without archived contacts.
-SCHEMA_VERSION = 4
+# customers.emails without archived contacts; 5: usage events and usage metrics.
+SCHEMA_VERSION = 5
 # The tables a database of each version holds at the least: one that claims a version but lacks
 # them is another program's, or was damaged, and an upgrade would write into it.
 _TABLES_SINCE = {
     1: ("seat_events", "seat_series", "seat_metrics"),
     2: ("customers", "customer_aliases", "idempotency_keys"),
     4: ("sequence_accounts", "emulator_clock", "fault_rules", "journal"),
+    5: ("usage_events", "usage_days", "usage_metrics"),
 }
 
 # https://www.sqlite.org/fileformat.html#the_database_header

@@ -13,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
-    literal_column,
     select,
     update,
 )
@@ -27,29 +26,14 @@ from emulator.store.rows import EVENTS
 from emulator.store.statements import Prepared
 from emulator.store.tables import seat_events as events
 from emulator.store.tables import seat_series as series
+from emulator.store.versions import ONE, Versions
 
 SELECT_EVENTS = select(*EVENTS.columns)
-_BATCH = 5_000  # rows built and inserted at once by an import
-# A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
-# spells out the index's own condition (effective = 1).
-ONE: ColumnElement[int] = literal_column("1")
-IN_ACCOUNT = events.c.account_id == bindparam("account_id")
+VERSIONS = Versions(events, EVENTS)
 SERIES = and_(
     series.c.account_id == bindparam("account_id"),
     series.c.customer_alias == bindparam("customer_alias"),
     series.c.seat_type == bindparam("seat_type"),
-)
-VERSION = Prepared(SELECT_EVENTS.where(IN_ACCOUNT, events.c.id == bindparam("id")))
-EFFECTIVE = Prepared(
-    SELECT_EVENTS.where(
-        IN_ACCOUNT,
-        events.c.customer_event_id == bindparam("customer_event_id"),
-        events.c.effective == ONE,
-    )
-)
-INSERT = Prepared(events.insert())
-RETIRE = Prepared(
-    update(events).where(IN_ACCOUNT, events.c.id == bindparam("id")).values(effective=0)
 )
 COUNT_UP = Prepared(update(series).where(SERIES).values(events=series.c.events + 1))
 COUNT_DOWN = Prepared(update(series).where(SERIES).values(events=series.c.events - 1))
@@ -64,22 +48,19 @@ EFFECTIVE_COUNT = Prepared(
 
 def version(transaction: Transaction, account_id: str, event_id: str) -> SeatEvent | None:
     """One stored version by id."""
-    row = transaction.first(VERSION, {"account_id": account_id, "id": event_id})
-    return None if row is None else EVENTS.load(row)
+    return VERSIONS.version(transaction, account_id, event_id)
 
 
 def effective(
     transaction: Transaction, account_id: str, customer_event_id: str
 ) -> SeatEvent | None:
     """The effective version of one customerEventId."""
-    key = {"account_id": account_id, "customer_event_id": customer_event_id}
-    row = transaction.first(EFFECTIVE, key)
-    return None if row is None else EVENTS.load(row)
+    return VERSIONS.effective(transaction, account_id, customer_event_id)
 
 
 def insert_effective(transaction: Transaction, event: SeatEvent) -> None:
     """Store a new effective version, and count it in its series."""
-    transaction.run(INSERT, EVENTS.values(event) | {"effective": 1})
+    VERSIONS.insert_effective(transaction, event)
     key = _series_key(event)
     if transaction.run(COUNT_UP, key).rowcount == 0:
         transaction.run(NEW_SERIES, key | {"events": 1})
@@ -87,7 +68,7 @@ def insert_effective(transaction: Transaction, event: SeatEvent) -> None:
 
 def retire(transaction: Transaction, event: SeatEvent) -> None:
     """A superseded version stops counting: out of its series, still retrievable by id."""
-    transaction.run(RETIRE, {"account_id": event.account_id, "id": event.id})
+    VERSIONS.retire(transaction, event.account_id, event.id)
     key = _series_key(event)
     if transaction.run(FORGET_SERIES, key).rowcount == 0:
         transaction.run(COUNT_DOWN, key)
@@ -97,11 +78,7 @@ def insert_versions(
     transaction: Transaction, versions: Sequence[SeatEvent], effective_ids: set[str]
 ) -> None:
     """Store versions as they are, and count the effective ones in their series."""
-    # In batches: the rows of a whole import at once would cost more than its events.
-    for start in range(0, len(versions), _BATCH):
-        batch = versions[start : start + _BATCH]
-        rows = [EVENTS.values(e) | {"effective": int(e.id in effective_ids)} for e in batch]
-        transaction.run_many(INSERT, rows)
+    VERSIONS.insert_versions(transaction, versions, effective_ids)
     counts: dict[tuple[str, str, str], int] = {}
     for event in versions:
         if event.id in effective_ids:
@@ -187,8 +164,7 @@ def page(
 
 def all_versions(transaction: Transaction, account_id: str) -> list[SeatEvent]:
     """Every version of the account, in id order."""
-    query = SELECT_EVENTS.where(events.c.account_id == account_id).order_by(events.c.id)
-    return [EVENTS.load(row) for row in transaction.rows(query)]
+    return VERSIONS.all_versions(transaction, account_id)
 
 
 def versions_of_keys(

@@ -38,6 +38,11 @@ def _instant(name: str, *, nullable: bool = False) -> Column[Any]:
     return Column(name, BigInteger, nullable=nullable, info={"instant": True})
 
 
+def _json(name: str, *, nullable: bool = False) -> Column[Any]:
+    """A JSON value kept as text (rows.py converts it), in the key order it was sent."""
+    return Column(name, TEXT, nullable=nullable, info={"json": True})
+
+
 def _partial(condition: str) -> dict[str, Any]:
     """The same WHERE for a partial index on both databases."""
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
@@ -108,6 +113,84 @@ seat_metrics = Table(
     _instant("updated_at"),
     _text("created_by", nullable=True),
     UniqueConstraint("account_id", "seat_type"),
+    sqlite_with_rowid=False,
+)
+
+# Usage events: versions like seat events, their properties as JSON (BEHAVIOUR.md §12).
+usage_events = Table(
+    "usage_events",
+    metadata,
+    _text("account_id", key=True),
+    _text("id", key=True),
+    _text("customer_event_id"),
+    _text("customer_alias"),
+    _text("event_type"),
+    _text("event_timestamp"),  # echoed exactly as sent
+    _instant("event_time"),
+    _json("event_properties"),
+    _instant("created_at"),
+    Column("effective", Integer, CheckConstraint("effective IN (0, 1)"), nullable=False),
+    sqlite_with_rowid=False,
+)
+Index(
+    "usage_events_effective",
+    usage_events.c.account_id,
+    usage_events.c.customer_event_id,
+    unique=True,
+    **_partial(EFFECTIVE),
+)
+Index(
+    "usage_events_by_time",
+    usage_events.c.account_id,
+    usage_events.c.event_time,
+    usage_events.c.id,
+    **_partial(EFFECTIVE),
+)
+# What a calculation reads: one customer's events of one type in a period.
+Index(
+    "usage_events_by_type",
+    usage_events.c.account_id,
+    usage_events.c.event_type,
+    usage_events.c.customer_alias,
+    usage_events.c.event_time,
+    usage_events.c.id,
+    **_partial(EFFECTIVE),
+)
+
+# Per alias, event type and UTC day, the effective usage events and their smallest and largest
+# id: a calculation over whole days reads these rows, not the events.
+usage_days = Table(
+    "usage_days",
+    metadata,
+    _text("account_id", key=True),
+    _text("event_type", key=True),
+    _text("customer_alias", key=True),
+    Column("day", Integer, primary_key=True, autoincrement=False),  # days since the epoch
+    Column("events", Integer, CheckConstraint("events > 0"), nullable=False),
+    _text("min_id"),
+    _text("max_id"),
+    sqlite_with_rowid=False,
+)
+
+# A deleted usage metric keeps its row, with deleted_at set.
+usage_metrics = Table(
+    "usage_metrics",
+    metadata,
+    _text("account_id", key=True),
+    _text("id", key=True),
+    _text("name"),
+    _text("metric_type"),
+    _text("event_type"),
+    _text("aggregation_type"),
+    _text("description", nullable=True),
+    _text("aggregation_property", nullable=True),
+    _text("grouping_property", nullable=True),
+    _text("unit", nullable=True),
+    _json("property_filters"),
+    Column("case_sensitive", Integer, nullable=True, info={"boolean": True}),
+    _json("properties_to_negate", nullable=True),
+    _instant("created_at"),
+    _instant("deleted_at", nullable=True),
     sqlite_with_rowid=False,
 )
 
@@ -248,6 +331,9 @@ ACCOUNT_TABLES = (
     seat_events,
     seat_series,
     seat_metrics,
+    usage_events,
+    usage_days,
+    usage_metrics,
     customers,
     customer_aliases,
     idempotency_keys,

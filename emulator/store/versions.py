@@ -1,0 +1,70 @@
+"""Event versions, seat or usage: each stored by id, one effective per customerEventId.
+Storage only: which version counts is decided in emulator.rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Table, bindparam, literal_column, select, update
+
+from emulator.store.database import Transaction
+from emulator.store.rows import RowMap
+from emulator.store.statements import Prepared
+
+E = TypeVar("E")
+_BATCH = 5_000  # rows built and inserted at once by an import
+# A literal, not a bound value: SQLite uses a partial index only when the query's WHERE
+# spells out the index's own condition (effective = 1).
+ONE: ColumnElement[int] = literal_column("1")
+
+
+class Versions(Generic[E]):
+    """The statements of one events table, compiled once."""
+
+    def __init__(self, table: Table, rows: RowMap[E]) -> None:
+        self.rows = rows
+        self.table = table
+        chosen = select(*rows.columns)
+        in_account = table.c.account_id == bindparam("account_id")
+        by_key = table.c.customer_event_id == bindparam("customer_event_id")
+        self._version = Prepared(chosen.where(in_account, table.c.id == bindparam("id")))
+        self._effective = Prepared(chosen.where(in_account, by_key, table.c.effective == ONE))
+        self._insert = Prepared(table.insert())
+        retire = update(table).where(in_account, table.c.id == bindparam("id"))
+        self._retire = Prepared(retire.values(effective=0))
+
+    def version(self, transaction: Transaction, account_id: str, event_id: str) -> E | None:
+        """One stored version by id."""
+        row = transaction.first(self._version, {"account_id": account_id, "id": event_id})
+        return None if row is None else self.rows.load(row)
+
+    def effective(self, transaction: Transaction, account_id: str, key: str) -> E | None:
+        """The effective version of one customerEventId."""
+        found = {"account_id": account_id, "customer_event_id": key}
+        row = transaction.first(self._effective, found)
+        return None if row is None else self.rows.load(row)
+
+    def insert_effective(self, transaction: Transaction, event: E) -> None:
+        """Store a new effective version."""
+        transaction.run(self._insert, self.rows.values(event) | {"effective": 1})
+
+    def retire(self, transaction: Transaction, account_id: str, event_id: str) -> None:
+        """A superseded version stops counting; it stays stored."""
+        transaction.run(self._retire, {"account_id": account_id, "id": event_id})
+
+    def insert_versions(
+        self, transaction: Transaction, versions: Sequence[E], effective_ids: set[str]
+    ) -> None:
+        """Store versions as they are, marking the effective ones."""
+        # In batches: the rows of a whole import at once would cost more than its events.
+        for start in range(0, len(versions), _BATCH):
+            batch = versions[start : start + _BATCH]
+            values = [self.rows.values(e) for e in batch]
+            rows = [row | {"effective": int(row["id"] in effective_ids)} for row in values]
+            transaction.run_many(self._insert, rows)
+
+    def all_versions(self, transaction: Transaction, account_id: str) -> list[E]:
+        """Every version of the account, in id order."""
+        query = select(*self.rows.columns).where(self.table.c.account_id == account_id)
+        return [self.rows.load(row) for row in transaction.rows(query.order_by(self.table.c.id))]

@@ -1,0 +1,180 @@
+"""GET /usage-metrics/{id}/calculate: what a metric adds up to for customers and a period
+(BEHAVIOUR.md §12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import basic
+from flask.testing import FlaskClient
+from usage import calculate, new_metric, ok, post_usage, problem_keys, usage_event
+
+APRIL = ("2024-04-01", "2024-04-30")
+
+
+def value(client: FlaskClient, metric: dict[str, Any], aliases: str = "acme") -> Any:
+    return ok(calculate(client, metric["id"], aliases, *APRIL))["value"]
+
+
+def test_count_covers_the_whole_last_day_of_a_bare_date_period(client: FlaskClient) -> None:
+    usage_event(client, "acme", "2024-03-31T23:59:59.999Z")
+    first = usage_event(client, "acme", "2024-04-01T00:00:00Z")
+    last = usage_event(client, "acme", "2024-04-30T23:59:59.999999Z")
+    usage_event(client, "acme", "2024-05-01T00:00:00Z")
+    usage_event(client, "acme", "2024-04-10", event_type="other")
+    usage_event(client, "someone-else", "2024-04-10")
+    metric = new_metric(client, unit="messages")
+    answer = ok(calculate(client, metric["id"], "acme", *APRIL))
+    assert answer == {
+        "name": "sent",
+        "metricType": "SIMPLE",
+        "eventType": "sent",
+        "aggregationType": "COUNT",
+        "eventCount": 2,
+        "value": 2,
+        "unit": "messages",
+        "minEventId": first["id"],
+        "maxEventId": last["id"],
+    }
+
+
+def test_a_date_time_end_is_inclusive_to_the_instant(client: FlaskClient) -> None:
+    usage_event(client, "acme", "2024-04-10T12:00:00Z")
+    usage_event(client, "acme", "2024-04-10T12:00:00.000001Z")
+    metric = new_metric(client)
+    start, end = "2024-04-10T12:00:00Z", "2024-04-10T13:00:00+01:00"  # the same instant
+    assert ok(calculate(client, metric["id"], "acme", start, end))["value"] == 1
+
+
+def test_no_event_gives_zero_and_no_ids(client: FlaskClient) -> None:
+    answer = ok(calculate(client, new_metric(client)["id"], "acme", *APRIL))
+    assert (answer["value"], answer["eventCount"], answer["minEventId"]) == (0, 0, None)
+
+
+def test_sum_adds_numbers_exactly_and_skips_what_is_not_one(client: FlaskClient) -> None:
+    for amount in (0.1, 0.2, "1 000,5", "2,5e1", "25", "lots", True, None):
+        usage_event(client, "acme", "2024-04-02", bytes=amount)
+    usage_event(client, "acme", "2024-04-02")  # no such property
+    metric = new_metric(client, aggregationType="SUM", aggregationProperty="bytes")
+    answer = ok(calculate(client, metric["id"], "acme", *APRIL))
+    assert (answer["value"], answer["eventCount"]) == (1025.8, 4)  # 0.1 + 0.2 + 1000.5 + 25
+
+
+def test_unique_counts_distinct_values_with_case_as_the_metric_says(
+    client: FlaskClient,
+) -> None:
+    for user in ("ann", "Ann", "bob", "ann", 1, 1.0, "1"):
+        usage_event(client, "acme", "2024-04-02", user=user)
+    unique = {"aggregationType": "UNIQUE", "aggregationProperty": "user"}
+    assert value(client, new_metric(client, **unique)) == 5  # ann, Ann, bob, 1, "1"
+    assert value(client, new_metric(client, **unique, caseSensitive=False)) == 4
+
+
+def test_filters_negation_and_a_missing_property(client: FlaskClient) -> None:
+    usage_event(client, "acme", "2024-04-02", channel="text", region="eu")
+    usage_event(client, "acme", "2024-04-02", channel="EMAIL", region="us")
+    usage_event(client, "acme", "2024-04-02", channel="fax", region="eu")
+    usage_event(client, "acme", "2024-04-02", region="eu")  # no channel: never passes
+    channels = {"channel": ["text", "email"]}
+    assert value(client, new_metric(client, propertyFilters=channels)) == 1
+    assert value(client, new_metric(client, propertyFilters=channels, caseSensitive=False)) == 2
+    negated = new_metric(client, propertyFilters=channels, propertiesToNegate=["channel"])
+    assert value(client, negated) == 2  # EMAIL and fax
+    both = {"channel": ["fax", "text"], "region": ["us"]}
+    assert value(client, new_metric(client, propertyFilters=both, propertiesToNegate=["region"]))
+    assert value(client, new_metric(client, propertyFilters=both)) == 0
+
+
+def test_only_the_last_version_counts_and_void_removes_an_event(client: FlaskClient) -> None:
+    body = {"customerAlias": "acme", "eventType": "sent", "eventTimestamp": "2024-04-02"}
+    metric = new_metric(client, aggregationType="SUM", aggregationProperty="n")
+    ok(post_usage(client, **body, customerEventId="k", eventProperties={"n": 5}), 201)
+    ok(post_usage(client, **body, customerEventId="k", eventProperties={"n": 7}), 201)
+    ok(post_usage(client, **body, customerEventId="j", eventProperties={"n": 1}), 201)
+    assert value(client, metric) == 8
+    void = body | {"customerAlias": "VOID", "customerEventId": "j", "eventProperties": {"n": 1}}
+    ok(post_usage(client, **void), 201)
+    assert value(client, metric) == 7
+    assert value(client, metric, "VOID") == 0  # VOID is no customer
+
+
+def test_a_customer_stands_for_all_its_aliases_and_its_id(client: FlaskClient) -> None:
+    body = {
+        "legalName": "Acme",
+        "address": {"line1": "1 Road", "town": "London", "postcode": "N1", "country": "GB"},
+        "contacts": [],
+        "taxStatus": "TAXED",
+        "customerAliases": ["acme", "acme-eu"],
+    }
+    customer = ok(client.post("/customers", json=body, headers=basic()), 201)
+    for alias in ("acme", "acme-eu", customer["id"], "loose"):
+        usage_event(client, alias, "2024-04-02")
+    metric = new_metric(client)
+    assert value(client, metric, customer["id"]) == 3
+    assert value(client, metric, "acme-eu") == 3
+    assert value(client, metric, "loose,acme") == 4
+
+
+def test_editing_a_metric_changes_the_next_calculation(client: FlaskClient) -> None:
+    usage_event(client, "acme", "2024-04-02", n=4)
+    usage_event(client, "acme", "2024-04-03", n=6)
+    metric = new_metric(client)
+    assert value(client, metric) == 2
+    body = {"name": "n", "metricType": "SIMPLE", "eventType": "sent", "aggregationType": "SUM"}
+    path = f"/usage-metrics/{metric['id']}"
+    ok(client.put(path, json=body | {"aggregationProperty": "n"}, headers=basic()))
+    assert value(client, metric) == 10
+
+
+def test_a_custom_metric_is_a_clear_400(client: FlaskClient) -> None:
+    metric = new_metric(client, aggregationType="CUSTOM")
+    response = calculate(client, metric["id"], "acme", *APRIL)
+    assert problem_keys(response) == {"usageMetricId"}
+    assert "not emulated" in response.get_json()["error"]["errors"][0]["message"]
+
+
+def test_bad_parameters_are_named(client: FlaskClient) -> None:
+    metric = new_metric(client)
+    backwards = calculate(client, metric["id"], "acme", "2024-04-30", "2024-04-01")
+    assert problem_keys(backwards) == {"periodEnd"}
+    assert problem_keys(calculate(client, metric["id"], "acme", "soon", "2024-04-01")) == {
+        "periodStart"
+    }
+    missing = client.get(f"/usage-metrics/{metric['id']}/calculate", headers=basic())
+    assert problem_keys(missing) == {"customerAliases", "periodStart", "periodEnd"}
+    many = ",".join(f"c{index}" for index in range(26))
+    assert problem_keys(calculate(client, metric["id"], many, *APRIL)) == {"customerAliases"}
+
+
+def test_counts_by_day_agree_with_counting_each_event(client: FlaskClient) -> None:
+    # A plain COUNT reads the per-day counts; a filter every event passes reads each event.
+    for n in range(60):
+        day, hour = 1 + (n * 7) % 5, (n * 5) % 24
+        body = {
+            "customerAlias": ("acme", "VOID", "beta")[n % 3 if n % 4 else 0],
+            "eventType": "sent",
+            "customerEventId": f"k{n % 17}",  # later events supersede earlier ones
+            "eventTimestamp": f"2024-04-0{day}T{hour:02d}:30:00Z",
+            "eventProperties": {"kind": "any"},
+        }
+        ok(post_usage(client, **body), 201)
+    by_day = new_metric(client)
+    by_event = new_metric(client, propertyFilters={"kind": ["any"]})
+    for start, end in (
+        ("2024-04-01", "2024-04-30"),
+        ("2024-04-02", "2024-04-03"),
+        ("2024-04-01T10:00:00Z", "2024-04-04T09:00:00Z"),
+        ("2024-04-02T00:30:00Z", "2024-04-02T00:30:00Z"),
+    ):
+        for aliases in ("acme", "acme,beta", "beta"):
+            counted = ok(calculate(client, by_day["id"], aliases, start, end))
+            walked = ok(calculate(client, by_event["id"], aliases, start, end))
+            fields = ("value", "eventCount", "minEventId", "maxEventId")
+            assert [counted[f] for f in fields] == [walked[f] for f in fields], (start, end)
+
+
+def test_a_period_may_end_on_the_last_day_a_date_can_name(client: FlaskClient) -> None:
+    usage_event(client, "acme", "9999-12-31T23:00:00Z")
+    metric = new_metric(client)
+    answer = ok(calculate(client, metric["id"], "acme", "9999-12-31", "9999-12-31"))
+    assert answer["value"] == 1

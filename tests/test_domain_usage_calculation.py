@@ -1,0 +1,110 @@
+"""The arithmetic of usage metrics, without HTTP or a database (BEHAVIOUR.md §12)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from emulator.domain.usage_calculation import (
+    CustomMetricError,
+    MetricRule,
+    number,
+    period_end,
+    value_key,
+)
+from emulator.domain.usage_metrics import UsageMetric
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def metric(**fields: Any) -> UsageMetric:
+    values: dict[str, Any] = {
+        "id": "m",
+        "account_id": "a",
+        "name": "m",
+        "metric_type": "SIMPLE",
+        "event_type": "sent",
+        "aggregation_type": "COUNT",
+        "description": None,
+        "aggregation_property": None,
+        "grouping_property": None,
+        "unit": None,
+        "property_filters": {},
+        "case_sensitive": None,
+        "properties_to_negate": None,
+        "created_at": EPOCH,
+    }
+    return UsageMetric(**values | fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "exclusive_end"),
+    [
+        ("2024-04-30", datetime(2024, 5, 1, tzinfo=timezone.utc)),
+        ("2024-04-30T10:00:00Z", datetime(2024, 4, 30, 10, 0, 0, 1, tzinfo=timezone.utc)),
+        ("2024-04-30T12:00:00+02:00", datetime(2024, 4, 30, 10, 0, 0, 1, tzinfo=timezone.utc)),
+    ],
+)
+def test_a_period_end_is_inclusive_and_a_bare_date_covers_its_day(
+    text: str, exclusive_end: datetime
+) -> None:
+    assert period_end(text) == exclusive_end
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, Decimal(3)),
+        (0.1, Decimal("0.1")),
+        ("1 000,5", Decimal("1000.5")),
+        ("-12.25", Decimal("-12.25")),
+        ("1\u2009234\u2009567", Decimal(1234567)),
+        ("1 00", None),  # groups are threes
+        ("1e3", None),
+        (True, None),
+        (None, None),
+        ("", None),
+        ({"n": 1}, None),
+    ],
+)
+def test_numbers_are_json_numbers_or_iso_31_0_text(value: Any, expected: Decimal | None) -> None:
+    assert number(value) == expected
+
+
+def test_values_compare_as_json_values() -> None:
+    assert value_key(1, True) == value_key(1.0, True)
+    assert value_key(1, True) != value_key("1", True)
+    assert value_key(True, True) != value_key(1, True)
+    assert value_key("Ann", True) != value_key("ann", True)
+    assert value_key("Ann", False) == value_key("ann", False)
+    assert value_key({"a": 1, "b": 2}, True) == value_key({"b": 2, "a": 1}, True)
+
+
+def test_sum_skips_what_is_no_number_and_keeps_the_ids_that_count() -> None:
+    rule = MetricRule(metric(aggregation_type="SUM", aggregation_property="n"))
+    result = rule.calculate([("b", {"n": "2,5"}), ("a", {"n": "many"}), ("c", {"n": 1})])
+    assert (result.value, result.event_count) == (Decimal("3.5"), 2)
+    assert (result.min_event_id, result.max_event_id) == ("b", "c")
+
+
+def test_a_negated_filter_passes_values_not_listed_but_never_a_missing_property() -> None:
+    rule = MetricRule(
+        metric(property_filters={"c": ["fax"]}, properties_to_negate=["c"], case_sensitive=False)
+    )
+    assert rule.passes({"c": "text"})
+    assert not rule.passes({"c": "FAX"})
+    assert not rule.passes({})
+
+
+def test_only_an_unfiltered_count_is_answered_from_counts() -> None:
+    assert MetricRule(metric()).counts_rows
+    assert not MetricRule(metric(property_filters={"c": ["x"]})).counts_rows
+    assert not MetricRule(metric(aggregation_type="UNIQUE", aggregation_property="u")).counts_rows
+
+
+def test_a_custom_metric_is_refused() -> None:
+    with pytest.raises(CustomMetricError):
+        MetricRule(metric(aggregation_type="CUSTOM"))
