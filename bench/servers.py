@@ -52,11 +52,13 @@ def emulator_serve(*flags: str) -> Iterator[str]:
 def granian_command(app: str, workers: int) -> tuple[list[str], str]:
     """granian's own command serving `bench.apps:<app>` as `serve` configures granian (WSGI,
     the same blocking threads per worker) on a free port; and the line that says it is up."""
-    from emulator.production import BLOCKING_THREADS
+    from emulator.config import Settings
+    from emulator.production import threads_for
 
     command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(_free_port()), "--workers", str(workers)]
-    command += ["--blocking-threads", str(BLOCKING_THREADS), "--log-level", "info"]
+    threads = threads_for(Settings())
+    command += ["--blocking-threads", str(threads), "--log-level", "info"]
     return [*command, f"bench.apps:{app}"], r"Started worker-\d+"
 
 

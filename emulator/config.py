@@ -45,6 +45,7 @@ class Settings:
     store: str = "memory"
     fsync: bool = False  # a SQLite file syncs every commit (power-loss safe)
     workers: int = 1  # processes serving the same store
+    threads: int | None = None  # Python threads per worker process; None: by store
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given settings changed; None means 'keep'."""
@@ -109,6 +110,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EMULATOR_SEED": ("seed", Path),
     "EMULATOR_STORE": ("store", str),
     "EMULATOR_FSYNC": ("fsync", parse_bool),
+    "EMULATOR_THREADS": ("threads", parse_positive),
 }
 
 

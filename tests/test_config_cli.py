@@ -3,7 +3,13 @@
 import pytest
 
 from emulator.cli import build_parser, main, settings_from
-from emulator.config import ConfigError, Credential, from_environment, parse_credential
+from emulator.config import (
+    ConfigError,
+    Credential,
+    Settings,
+    from_environment,
+    parse_credential,
+)
 from emulator.domain.accounts import derived_account_id
 
 
@@ -30,6 +36,7 @@ def test_the_environment_sets_every_setting() -> None:
             "EMULATOR_VALIDATE_RESPONSES": "true",
             "EMULATOR_LOG_LEVEL": "debug",
             "EMULATOR_FSYNC": "yes",
+            "EMULATOR_THREADS": "3",
         }
     )
     assert (settings.host, settings.port, settings.log_level) == ("0.0.0.0", 9000, "DEBUG")
@@ -37,6 +44,7 @@ def test_the_environment_sets_every_setting() -> None:
     assert settings.credentials[1].account_id == "acc"
     assert settings.validate_responses
     assert settings.fsync
+    assert settings.threads == 3
 
 
 def test_defaults_without_environment() -> None:
@@ -88,3 +96,12 @@ def test_a_bad_environment_exits_2(
         main(["serve"])
     assert exited.value.code == 2
     assert "EMULATOR_PORT" in capsys.readouterr().err
+
+
+def test_threads_follow_the_store_unless_asked() -> None:
+    from emulator.production import threads_for
+
+    assert threads_for(Settings()) == 1  # the store in the process: one thread answers fastest
+    assert threads_for(Settings(store="sqlite:x.db")) == 1
+    assert threads_for(Settings(store="postgresql://u:p@127.0.0.1:5432/d")) > 1  # waits on I/O
+    assert threads_for(Settings(threads=7)) == 7

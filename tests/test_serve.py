@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,6 +138,23 @@ def test_a_drop_fault_cuts_the_connection_off(tmp_path: Path) -> None:
         assert post_one(server) == 201  # the server goes on answering
         server.stop()
     assert not any("Traceback" in line for line in server.stderr_lines), server.stderr_lines
+
+
+@pytest.mark.parametrize(("threads", "overlap"), [("4", True), ("1", False)])
+def test_threads_let_a_delayed_request_and_the_next_overlap(
+    tmp_path: Path, threads: str, overlap: bool
+) -> None:
+    with served(serve("--threads", threads), tmp_path, ENV) as server:
+        delayed = threading.Thread(
+            target=server.request,
+            args=("GET", "/seat-balances", None, {**basic(), "Emulator-Fault": "delay=3000"}),
+        )
+        delayed.start()
+        time.sleep(0.5)  # for the delayed request to reach the server first
+        assert post_one(server) == 201
+        # With threads, answered while the delayed request still waits; with one, after it.
+        assert delayed.is_alive() == overlap
+        delayed.join(STOP_BOUND_S)
 
 
 def test_a_port_in_use_is_refused_with_exit_2(tmp_path: Path) -> None:
