@@ -175,37 +175,37 @@ def without_header(document: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _parameter_key(document: dict[str, Any], parameter: Any) -> tuple[str, str]:
-    resolved = _resolved(document, parameter)
-    return str(resolved.get("in")), str(resolved.get("name", "")).lower()
+    found = resolved(document, parameter)
+    return str(found.get("in")), str(found.get("name", "")).lower()
 
 
 def _compile(document: dict[str, Any], operation: dict[str, Any], shared: list[Any]) -> _Operation:
-    parameters = [_resolved(document, p) for p in [*shared, *operation.get("parameters", [])]]
+    parameters = [resolved(document, p) for p in [*shared, *operation.get("parameters", [])]]
     headers, query = [], {}
     for parameter in parameters:
         where = parameter["in"]
         compiled = _any_text_array(document, parameter) or _Parameter(
             parameter["name"],
             bool(parameter.get("required")),
-            _caster(_resolved(document, parameter.get("schema", {}))),
-            _compile_schema(document, parameter.get("schema", {})),
+            _caster(resolved(document, parameter.get("schema", {}))),
+            compile_schema(document, parameter.get("schema", {})),
         )
         if where == "header":
             headers.append(compiled)
         elif where == "query":
             query[compiled.name] = compiled
-        elif where != "path" or _resolved(document, parameter.get("schema", {})) != {
+        elif where != "path" or resolved(document, parameter.get("schema", {})) != {
             "type": "string"
         }:
             raise UnsupportedSchemaError(f"{where} parameter {compiled.name}")
-    body = _resolved(document, operation.get("requestBody", {}))
+    body = resolved(document, operation.get("requestBody", {}))
     content = body.get("content", {})
     json_schema = content.get("application/json", {}).get("schema")
     return _Operation(
         headers=tuple(headers),
         query=query,
         body_required=bool(body.get("required")),
-        body=None if json_schema is None else _compile_schema(document, json_schema),
+        body=None if json_schema is None else compile_schema(document, json_schema),
         media_types=frozenset({"application/json"} if json_schema is not None else ()),
     )
 
@@ -213,11 +213,11 @@ def _compile(document: dict[str, Any], operation: dict[str, Any], shared: list[A
 def _any_text_array(document: dict[str, Any], parameter: dict[str, Any]) -> _Parameter | None:
     """A query array whose items take any text (GET /usage-events' customerAlias), in the
     default style (form, exploded: one value per repetition), or None."""
-    schema = _resolved(document, parameter.get("schema", {}))
+    schema = resolved(document, parameter.get("schema", {}))
     default_style = "style" not in parameter and "explode" not in parameter
     if parameter["in"] != "query" or not default_style or set(schema) != {"type", "items"}:
         return None
-    if schema["type"] != "array" or _resolved(document, schema["items"]) not in ({}, _TEXT):
+    if schema["type"] != "array" or resolved(document, schema["items"]) not in ({}, _TEXT):
         return None
     required = bool(parameter.get("required"))
     return _Parameter(parameter["name"], required, str, _accept, repeated=True)
@@ -257,7 +257,8 @@ def _to_boolean(text: str) -> bool:
     raise ValueError(f"invalid truth value {text!r}")
 
 
-def _compile_schema(document: dict[str, Any], schema: Any) -> Check:
+def compile_schema(document: dict[str, Any], schema: Any) -> Check:
+    """An OpenAPI schema of the document compiled as a draft-04 check."""
     converted = {"$schema": _DRAFT_04, **json_schema(document, schema)}
     check: Check = fastjsonschema.compile(converted, formats=_FORMATS)
     return check
@@ -267,7 +268,7 @@ def json_schema(document: dict[str, Any], schema: Any, depth: int = 0) -> dict[s
     """An OpenAPI 3.0 schema as a draft-04 JSON Schema, with local $refs inlined."""
     if depth > 32:
         raise UnsupportedSchemaError("schemas nested deeper than 32 (a recursive $ref?)")
-    schema = _resolved(document, schema)
+    schema = resolved(document, schema)
     converted: dict[str, Any] = {}
     for key, value in schema.items():
         if key in _ANNOTATIONS or key.startswith("x-") or key == "nullable":
@@ -294,7 +295,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _resolved(document: dict[str, Any], node: Any) -> Any:
+def resolved(document: dict[str, Any], node: Any) -> Any:
+    """The node with its local $refs followed."""
     seen = 0
     while isinstance(node, dict) and "$ref" in node:
         ref = node["$ref"]
