@@ -25,7 +25,7 @@ from bench import usage  # noqa: E402
 from bench.load import RUNS, SECONDS, has_wrk, load, median_of  # noqa: E402
 from bench.measures import (  # noqa: E402
     create_app_cost,
-    fixture_overhead,
+    fixture_in_a_new_process,
     memory_per_event,
     postgres,
     read_latencies,
@@ -117,7 +117,7 @@ def _steps(
         ("memory", memory_per_event),
         ("create_app", create_app_cost),
         ("startup", startup),
-        ("fixture", fixture_overhead),
+        ("fixture", fixture_in_a_new_process),
     ]
     if os.environ.get("BENCH_URL"):
         steps.insert(

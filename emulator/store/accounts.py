@@ -56,10 +56,19 @@ GREATEST = {
 }
 
 
+# A reset runs before every test of the pytest fixture: its statements are compiled once.
+DELETE_ACCOUNT = [
+    Prepared(table.delete().where(table.c.account_id == bindparam("account_id")))
+    for table in ACCOUNT_TABLES
+]
+DELETE_ALL = [Prepared(table.delete()) for table in ACCOUNT_TABLES]
+
+
 def delete(transaction: Transaction, account_id: str | None) -> None:
     """Every row of one account, or of all."""
-    for table in ACCOUNT_TABLES:
-        statement = table.delete()
-        if account_id is not None:
-            statement = statement.where(table.c.account_id == account_id)
-        transaction.run(statement)
+    if account_id is None:
+        for statement in DELETE_ALL:
+            transaction.run(statement)
+        return
+    for statement in DELETE_ACCOUNT:
+        transaction.run(statement, {"account_id": account_id})
