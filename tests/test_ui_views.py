@@ -215,9 +215,30 @@ def test_hostile_strings_are_shown_as_text_in_every_section(ui_client: FlaskClie
     assert [html for html in pages if "&lt;script&gt;" not in html] == []
 
 
+def test_the_usage_section_lists_effective_usage_events_and_live_metrics(
+    ui_client: FlaskClient,
+) -> None:
+    event = {"customerAlias": HOSTILE, "eventType": "sent", "customerEventId": "u-1"}
+    for length in (1, 2):  # the second version supersedes the first
+        body = {**event, "eventProperties": {"length": length, "note": HOSTILE}}
+        assert ui_client.post("/usage-events", json=body, headers=basic()).status_code == 201
+    metric = {"name": HOSTILE, "metricType": "SIMPLE", "eventType": "sent"}
+    metric |= {"aggregationType": "SUM", "aggregationProperty": "length"}
+    metric |= {"propertyFilters": {"note": [HOSTILE]}}
+    created = ui_client.post("/usage-metrics", json=metric, headers=basic()).json
+    assert created is not None
+    html = section(ui_client, "usage", account=account(ui_client))
+    assert "Usage events (1;" in html and "&#34;length&#34;: 2" in html
+    assert "&#34;length&#34;: 1" not in html  # the superseded version is not effective
+    assert "Usage metrics (1)" in html and created["id"] in html
+    assert "<script>" not in html and "<img" not in html
+    ui_client.delete(f"/usage-metrics/{created['id']}", headers=basic())
+    assert "Usage metrics (0)" in section(ui_client, "usage", account=account(ui_client))
+
+
 def test_a_section_needs_an_account_and_an_unknown_one_is_a_404(ui_client: FlaskClient) -> None:
     assert "No account holds data yet" in section(ui_client, "events")
-    missing = ui_client.get(f"{UI}/sections/usage")
+    missing = ui_client.get(f"{UI}/sections/nonesuch")
     assert missing.status_code == 404 and missing.json is not None
     assert missing.json["error"]["type"] == "NotFound"
 

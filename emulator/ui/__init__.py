@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.ui import journal, sandbox, seats
+from emulator.ui import journal, sandbox, seats, usage
 from emulator.ui.pages import front_door, ui_blueprint
 from emulator.ui.sections import Section
 
@@ -10,6 +10,7 @@ from emulator.ui.sections import Section
 SECTIONS: tuple[Section, ...] = (
     *journal.SECTIONS,
     *seats.SECTIONS,
+    *usage.SECTIONS,
     *sandbox.SECTIONS,
 )
 

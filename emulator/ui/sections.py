@@ -2,7 +2,7 @@
 
 A section is rendered as an HTML fragment at /_emulator/ui/sections/<name>; the page loads
 each into its panel, and reloads the live ones when the sandbox changes. Adding a section
-(usage events, say) takes a template `templates/ui/<name>.html`, a view function, and one
+(as usage was) takes a template `templates/ui/<name>.html`, a view function, and one
 `Section(...)` in the tuple `emulator.ui.SECTIONS`.
 """
 
