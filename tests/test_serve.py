@@ -179,6 +179,15 @@ def test_a_second_server_on_the_same_port_is_refused(tmp_path: Path) -> None:
         assert post_one(first) == 201
 
 
+def test_a_client_that_stops_sending_its_headers_is_cut_off(tmp_path: Path) -> None:
+    with served(serve(), tmp_path, ENV) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=STOP_BOUND_S + 5) as raw:
+            raw.sendall(b"GET /seat-balances HTTP/1.1\r\nHost: emulator\r\n")  # and no more
+            assert raw.recv(4096) == b""  # closed by the server (5 s), not by our timeout
+        assert post_one(server) == 201
+
+
 def test_the_server_survives_a_request_that_is_not_http(tmp_path: Path) -> None:
     with served(serve(), tmp_path, ENV) as server:
         host, port = server.url.removeprefix("http://").split(":")
