@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import usage
 from bench.measures import STORE_KINDS
 from bench.servers import REFERENCE_RELEASE
+from bench.usage import CALCULATED_EVENTS
 
 POSTS = (
     ("post", "POST /seat-events, `serve`, 1 process, memory"),
@@ -30,7 +30,7 @@ def table(r: dict[str, Any]) -> str:
     if "bench_url" in r:
         u = r["bench_url"]
         lines.append(_row("BENCH_URL POST: requests/s, p50 / p99 ms", f"{u['rps']:.0f}, {_ms(u)}"))
-    lines += usage.rows(r["post_usage"], r["calculate"])
+    lines += _usage_rows(r["post_usage"], r["calculate"])
     lines += _read_rows(r["reads"])
     lines += _process_rows(r)
     return "\n".join(lines)
@@ -51,6 +51,30 @@ def _post_rows(p: dict[str, Any], label: str) -> list[str]:
     rows.append(_row(f"{label}: p50 / p99 ms", _ms(e), _ms(p["baseline"]) + " (plain Flask)"))
     rows.append(_row(f"{label}: p99 / p50", f"{e['p99_ms'] / e['p50_ms']:.1f}", "", ""))
     return rows
+
+
+def _usage_rows(post: dict[str, Any], calculated: list[dict[str, Any]]) -> list[str]:
+    u, s = post["usage"], post["seat"]
+    lines = [
+        _row(
+            "POST /usage-events, 1 process, memory: requests/s",
+            f"{u['rps']:.0f}",
+            f"{s['rps']:.0f} (POST /seat-events)",
+            f"{post['ratio']:.2f}",
+        ),
+        _row("POST /usage-events: p50 / p99 ms", _ms(u), _ms(s)),
+    ]
+    for row in calculated:
+        lines.append(
+            _row(
+                f"calculate p50, {row['metric']}, {row['store']}, 1 customer,"
+                f" {CALCULATED_EVENTS:,} events in the period ({row['events']:,} counted)",
+                f"{row['p50_ms']:.2f} ms",
+                "20 ms (target)",
+                f"{row['p50_ms'] / 20:.2f}",
+            )
+        )
+    return lines
 
 
 def _process_rows(r: dict[str, Any]) -> list[str]:

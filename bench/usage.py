@@ -89,30 +89,3 @@ def _calculations(store: Any) -> Iterator[dict[str, Any]]:
         assert first["eventCount"] > 0, first
         p50 = _p50(lambda path=path: client.get(path, headers=AUTH), times=11)
         yield {"metric": label, "events": first["eventCount"], "p50_ms": p50}
-
-
-def rows(post: dict[str, Any], calculated: list[dict[str, Any]]) -> list[str]:
-    """The table's usage rows."""
-    from bench import report as run
-
-    u, s = post["usage"], post["seat"]
-    lines = [
-        run._row(
-            "POST /usage-events, 1 process, memory: requests/s",
-            f"{u['rps']:.0f}",
-            f"{s['rps']:.0f} (POST /seat-events)",
-            f"{post['ratio']:.2f}",
-        ),
-        run._row("POST /usage-events: p50 / p99 ms", run._ms(u), run._ms(s), ""),
-    ]
-    for row in calculated:
-        lines.append(
-            run._row(
-                f"calculate p50, {row['metric']}, {row['store']}, 1 customer,"
-                f" {CALCULATED_EVENTS:,} events in the period ({row['events']:,} counted)",
-                f"{row['p50_ms']:.2f} ms",
-                "20 ms (target)",
-                f"{row['p50_ms'] / 20:.2f}",
-            )
-        )
-    return lines

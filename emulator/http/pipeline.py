@@ -22,7 +22,7 @@ from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
 from emulator.http.faults import FAULT_HEADER, carry_out
 from emulator.http.loading import load, loaders_of, query_values
-from emulator.http.validation import OpenApiValidator, RequestValidator
+from emulator.http.validation import OpenApiValidator, RequestValidator, route_of
 from emulator.http.version import (
     API_VERSION,
     VERSION_HEADER,
@@ -75,7 +75,7 @@ def product_gate(authenticator: Authenticator, versions: Versions, services: Ser
         identity = authenticator.identify(req.headers.get("Authorization"))
         g.account_id = identity.account_id
         try:
-            versions.check(req.headers.get(VERSION_HEADER), req.method, _rule(req))
+            versions.check(req.headers.get(VERSION_HEADER), req.method, route_of(req))
         except OutsideVersionError:
             g.outside_version = True  # answers for no operation of the document
             raise
@@ -86,11 +86,6 @@ def product_gate(authenticator: Authenticator, versions: Versions, services: Ser
         inject_faults(services, identity.account_id)
 
     return gate
-
-
-def _rule(req: Request) -> str:
-    """The matched route ('/api/customers/<customer_id>'), the path when none matched."""
-    return req.url_rule.rule if req.url_rule is not None else req.path
 
 
 def control_gate(admin: AdminGate, max_bytes: int) -> Gate:

@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 _BUILDING = threading.Lock()
 
 
+def route_of(request: Request) -> str:
+    """The matched route ('/api/customers/<customer_id>'), the path when none matched."""
+    return request.url_rule.rule if request.url_rule is not None else request.path
+
+
 class RequestValidator(Protocol):
     """Anything that lists what is wrong with a request (empty when nothing is)."""
 
@@ -67,7 +72,7 @@ class OpenApiValidator:
         """Whether the compiled fast path is sure the request is valid."""
         return self.fast_path.accepts(
             "get" if request.method == "HEAD" else request.method,
-            request.url_rule.rule if request.url_rule else request.path,
+            route_of(request),
             request.headers,
             request.args.to_dict(flat=False),
             request.mimetype if body else None,
@@ -99,9 +104,12 @@ class OpenApiValidator:
 
     def fast_accepts_response(self, request: Request, response: Response) -> bool:
         """Whether the compiled check is sure the response conforms."""
-        rule = request.url_rule.rule if request.url_rule else request.path
         return self.fast_responses.accepts(
-            request.method, rule, response.status_code, response.mimetype or "", response.data
+            request.method,
+            route_of(request),
+            response.status_code,
+            response.mimetype or "",
+            response.data,
         )
 
     def authority_response_problems(self, request: Request, response: Response) -> list[Problem]:
