@@ -86,16 +86,21 @@ def parse_rate_limit(text: str) -> RateLimit:
 
 def parse_positive(text: str) -> int:
     """Read a whole number of at least 1."""
-    if not text.isdigit() or int(text) < 1:
+    if not _ascii_digits(text) or int(text) < 1:
         raise ConfigError(f"{text!r}: expected a whole number of at least 1")
     return int(text)
 
 
 def parse_port(text: str) -> int:
     """Read a TCP port (0 means any free port)."""
-    if not text.isdigit() or int(text) > 65535:
+    if not _ascii_digits(text) or int(text) > 65535:
         raise ConfigError(f"port {text!r}: expected a number from 0 to 65535")
     return int(text)
+
+
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() admits '٣' and '²', which int() reads or refuses: only ASCII digits count.
+    return text.isascii() and text.isdigit()
 
 
 _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {

@@ -75,7 +75,16 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 @pytest.mark.parametrize(
-    "argv", [["serve", "--port", "http"], ["serve", "--credentials", "nocolon"], []]
+    "argv",
+    [
+        ["serve", "--port", "http"],
+        ["serve", "--credentials", "nocolon"],
+        ["serve", "--threads", "0"],
+        ["serve", "--threads", "\u0663"],  # an Arabic-Indic three: ASCII digits only
+        ["serve", "--workers", "\uff12"],  # a fullwidth two
+        ["serve", "--port", "\u0668\u0660"],
+        [],
+    ],
 )
 def test_bad_flags_exit_2_with_a_message(
     argv: list[str], capsys: pytest.CaptureFixture[str]
