@@ -74,6 +74,15 @@ def _usage_rows(post: dict[str, Any], calculated: list[dict[str, Any]]) -> list[
                 f"{row['p50_ms'] / 20:.2f}",
             )
         )
+        lines.append(
+            _row(
+                f"POST /usage-metrics ({row['metric']}, {row['store']}): adds up the totals"
+                f" of {CALCULATED_EVENTS:,} stored events",
+                f"{row['create_ms']:.0f} ms",
+                "",
+                "",
+            )
+        )
     return lines
 
 

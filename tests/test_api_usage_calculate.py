@@ -146,31 +146,99 @@ def test_bad_parameters_are_named(client: FlaskClient) -> None:
     assert problem_keys(calculate(client, metric["id"], many, *APRIL)) == {"customerAliases"}
 
 
-def test_counts_by_day_agree_with_counting_each_event(client: FlaskClient) -> None:
-    # A plain COUNT reads the per-day counts; a filter every event passes reads each event.
-    for n in range(60):
+METRICS: dict[str, dict[str, Any]] = {
+    "count": {},
+    "sum": {"aggregationType": "SUM", "aggregationProperty": "n"},
+    "unique": {"aggregationType": "UNIQUE", "aggregationProperty": "u", "caseSensitive": False},
+    "count a": {"propertyFilters": {"kind": ["a"]}},
+    "sum not a": {
+        "aggregationType": "SUM",
+        "aggregationProperty": "n",
+        "propertyFilters": {"kind": ["a"]},
+        "propertiesToNegate": ["kind"],
+    },
+}
+PERIODS = (
+    ("2024-04-01", "2024-04-30"),
+    ("2024-04-02", "2024-04-03"),
+    ("2024-04-01T10:00:00Z", "2024-04-04T09:00:00Z"),
+    ("2024-04-02T00:30:00Z", "2024-04-02T00:30:00Z"),
+    ("2024-04-03T05:00:00Z", "2024-04-03T20:00:00Z"),
+)
+
+
+def expected(events: list[dict[str, Any]], name: str, start: str, end: str) -> list[Any]:
+    """What a metric of METRICS adds up to, from the effective events themselves."""
+    low, high = start if "T" in start else start + "T00:00:00Z", end
+    if "T" not in end:
+        high = end + "T23:59:59.999999Z"
+    fields = METRICS[name]
+    chosen = []
+    for event in events:
+        at, props = event["eventTimestamp"], event["eventProperties"]
+        if not low <= at <= high:  # every timestamp here is written the same way
+            continue
+        wanted = fields.get("propertyFilters", {}).get("kind")
+        if wanted and (
+            "kind" not in props
+            or (props["kind"] in wanted) == bool(fields.get("propertiesToNegate"))
+        ):
+            continue
+        prop = fields.get("aggregationProperty")
+        if prop and prop not in props:
+            continue
+        chosen.append(event)
+    ids = [event["id"] for event in chosen]
+    kind = fields.get("aggregationType", "COUNT")
+    props = [event["eventProperties"] for event in chosen]
+    value = {
+        "COUNT": len(chosen),
+        "SUM": sum(p.get("n", 0) for p in props),
+        "UNIQUE": len({p["u"].casefold() for p in props if "u" in p}),
+    }[kind]
+    return [value, len(chosen), min(ids, default=None), max(ids, default=None)]
+
+
+def test_totals_kept_on_write_agree_with_adding_up_every_event(client: FlaskClient) -> None:
+    # Metrics made before the events keep totals on every write (supersession, VOID); the
+    # same metrics made after add theirs up from the stored events; both must match the events.
+    early = {name: new_metric(client, **fields) for name, fields in METRICS.items()}
+    for n in range(90):
         day, hour = 1 + (n * 7) % 5, (n * 5) % 24
+        properties: dict[str, Any] = {"kind": ("a", "b", "A")[n % 3], "u": "xyzX"[n % 4]}
+        if n % 5:
+            properties["n"] = n % 7
         body = {
             "customerAlias": ("acme", "VOID", "beta")[n % 3 if n % 4 else 0],
-            "eventType": "sent",
-            "customerEventId": f"k{n % 17}",  # later events supersede earlier ones
+            "eventType": "sent" if n % 11 else "other",
+            "customerEventId": f"k{n % 23}",  # later events supersede earlier ones
             "eventTimestamp": f"2024-04-0{day}T{hour:02d}:30:00Z",
-            "eventProperties": {"kind": "any"},
+            "eventProperties": properties,
         }
         ok(post_usage(client, **body), 201)
-    by_day = new_metric(client)
-    by_event = new_metric(client, propertyFilters={"kind": ["any"]})
-    for start, end in (
-        ("2024-04-01", "2024-04-30"),
-        ("2024-04-02", "2024-04-03"),
-        ("2024-04-01T10:00:00Z", "2024-04-04T09:00:00Z"),
-        ("2024-04-02T00:30:00Z", "2024-04-02T00:30:00Z"),
-    ):
-        for aliases in ("acme", "acme,beta", "beta"):
-            counted = ok(calculate(client, by_day["id"], aliases, start, end))
-            walked = ok(calculate(client, by_event["id"], aliases, start, end))
-            fields = ("value", "eventCount", "minEventId", "maxEventId")
-            assert [counted[f] for f in fields] == [walked[f] for f in fields], (start, end)
+    late = {name: new_metric(client, **fields) for name, fields in METRICS.items()}
+    for aliases in ("acme", "acme,beta", "beta"):
+        query = "&".join(f"customerAlias={alias}" for alias in aliases.split(","))
+        listed = ok(client.get(f"/usage-events?{query}&eventType=sent&limit=100", headers=basic()))
+        for start, end in PERIODS:
+            for name in METRICS:
+                want = expected(listed["items"], name, start, end)
+                for metric in (early[name], late[name]):
+                    answer = ok(calculate(client, metric["id"], aliases, start, end))
+                    fields = ("value", "eventCount", "minEventId", "maxEventId")
+                    assert [answer[f] for f in fields] == want, (name, aliases, start, end)
+
+
+def test_a_deleted_metric_keeps_no_totals_and_a_new_one_starts_from_the_events(
+    client: FlaskClient,
+) -> None:
+    usage_event(client, "acme", "2024-04-02", n=4)
+    metric = new_metric(client, aggregationType="SUM", aggregationProperty="n")
+    ok(client.delete(f"/usage-metrics/{metric['id']}", headers=basic()))
+    usage_event(client, "acme", "2024-04-03", n=6)
+    again = new_metric(client, aggregationType="SUM", aggregationProperty="n")
+    assert value(client, again) == 10
+    assert calculate(client, metric["id"], "acme", *APRIL).status_code == 404
 
 
 def test_a_period_may_end_on_the_last_day_a_date_can_name(client: FlaskClient) -> None:

@@ -11,9 +11,10 @@ import pytest
 from emulator.domain.usage_calculation import (
     CustomMetricError,
     MetricRule,
+    Tally,
     number,
     period_end,
-    value_key,
+    value_text,
 )
 from emulator.domain.usage_metrics import UsageMetric
 
@@ -75,19 +76,59 @@ def test_numbers_are_json_numbers_or_iso_31_0_text(value: Any, expected: Decimal
 
 
 def test_values_compare_as_json_values() -> None:
-    assert value_key(1, True) == value_key(1.0, True)
-    assert value_key(1, True) != value_key("1", True)
-    assert value_key(True, True) != value_key(1, True)
-    assert value_key("Ann", True) != value_key("ann", True)
-    assert value_key("Ann", False) == value_key("ann", False)
-    assert value_key({"a": 1, "b": 2}, True) == value_key({"b": 2, "a": 1}, True)
+    assert value_text(1, True) == value_text(1.0, True) == value_text(1e0, True)
+    assert value_text(100, True) == value_text(1e2, True) == "n:100"
+    assert value_text(0, True) == value_text(-0.0, True) == value_text(0.000, True)
+    assert value_text(0.5, True) == value_text(0.50, True) != value_text(0.05, True)
+    assert value_text(1, True) != value_text("1", True)
+    assert value_text(True, True) != value_text(1, True)
+    assert value_text("Ann", True) != value_text("ann", True)
+    assert value_text("Ann", False) == value_text("ann", False)
+    assert value_text({"a": 1, "b": 2}, True) == value_text({"b": 2, "a": 1}, True)
+    assert value_text(None, True) != value_text("null", True)
+
+
+def tally(rule: MetricRule, events: list[tuple[str, dict[str, Any]]]) -> Tally:
+    counted = Tally()
+    for event_id, properties in events:
+        part = rule.contribution(properties)
+        if part is not None:
+            counted.count(event_id, part)
+    return counted
 
 
 def test_sum_skips_what_is_no_number_and_keeps_the_ids_that_count() -> None:
     rule = MetricRule(metric(aggregation_type="SUM", aggregation_property="n"))
-    result = rule.calculate([("b", {"n": "2,5"}), ("a", {"n": "many"}), ("c", {"n": 1})])
+    counted = tally(rule, [("b", {"n": "2,5"}), ("a", {"n": "many"}), ("c", {"n": 1})])
+    result = counted.result("SUM")
     assert (result.value, result.event_count) == (Decimal("3.5"), 2)
     assert (result.min_event_id, result.max_event_id) == ("b", "c")
+
+
+def test_unique_counts_distinct_values_of_the_events_holding_the_property() -> None:
+    rule = MetricRule(
+        metric(aggregation_type="UNIQUE", aggregation_property="u", case_sensitive=False)
+    )
+    events = [
+        ("a", {"u": "Ann"}),
+        ("b", {"u": "ann"}),
+        ("c", {}),
+        ("d", {"u": 2}),
+        ("e", {"u": 2.0}),
+    ]
+    result = tally(rule, events).result("UNIQUE")
+    assert (result.value, result.event_count) == (Decimal(2), 4)
+
+
+def test_totals_kept_elsewhere_merge_with_events_counted_one_by_one() -> None:
+    rule = MetricRule(metric(aggregation_type="SUM", aggregation_property="n"))
+    counted = tally(rule, [("m", {"n": 2})])
+    counted.merge(3, Decimal("1.5"), "k", "l")
+    counted.merge(1, Decimal(4), "z", "z")
+    result = counted.result("SUM")
+    assert (result.event_count, result.value) == (5, Decimal("7.5"))
+    assert (result.min_event_id, result.max_event_id) == ("k", "z")
+    assert counted.result("COUNT").value == 5
 
 
 def test_a_negated_filter_passes_values_not_listed_but_never_a_missing_property() -> None:
@@ -97,12 +138,6 @@ def test_a_negated_filter_passes_values_not_listed_but_never_a_missing_property(
     assert rule.passes({"c": "text"})
     assert not rule.passes({"c": "FAX"})
     assert not rule.passes({})
-
-
-def test_only_an_unfiltered_count_is_answered_from_counts() -> None:
-    assert MetricRule(metric()).counts_rows
-    assert not MetricRule(metric(property_filters={"c": ["x"]})).counts_rows
-    assert not MetricRule(metric(aggregation_type="UNIQUE", aggregation_property="u")).counts_rows
 
 
 def test_a_custom_metric_is_refused() -> None:

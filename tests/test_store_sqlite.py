@@ -186,8 +186,8 @@ def new_id_mint(new_id: IdGenerator) -> Callable[[], Minted]:
 
 
 def test_a_new_file_has_the_current_schema_version_in_wal_mode(store: Store, path: Path) -> None:
-    assert SCHEMA_VERSION == 5
-    assert raw(path, "PRAGMA user_version") == [(5,)]
+    assert SCHEMA_VERSION == 6
+    assert raw(path, "PRAGMA user_version") == [(6,)]
     assert raw(path, "PRAGMA journal_mode") == [("wal",)]
     with store.database.engine.connect() as connection:
         # NORMAL: in WAL mode a commit survives kill -9 of the process; only power loss needs FULL
@@ -225,7 +225,7 @@ def test_a_version_2_file_is_upgraded_in_place_and_keeps_its_data(path: Path) ->
             ),
         )
         assert [c.id for c in found.items] == [CUSTOMER_ID]  # the new column was filled
-    assert raw(path, "PRAGMA user_version") == [(5,)]
+    assert raw(path, "PRAGMA user_version") == [(6,)]
     assert_consistent(path)
     with SQLiteStore(path) as reopened:  # a second open finds nothing to migrate
         assert reopened.customer_by_alias("a1", "acme") is not None
@@ -266,7 +266,8 @@ def test_a_file_from_a_newer_release_is_refused_and_left_untouched(path: Path, w
     with pytest.raises(StoreError) as refused:
         SQLiteStore(path)
     assert str(refused.value) == (
-        f"{path} was written by a newer release (schema version 6); this release reads up to 5"
+        f"{path} was written by a newer release (schema version {SCHEMA_VERSION + 1});"
+        f" this release reads up to {SCHEMA_VERSION}"
     )
     assert files_in(path.parent) == before  # not a byte changed, no -wal or -shm left behind
 
@@ -294,7 +295,7 @@ def test_an_empty_file_becomes_a_store(path: Path) -> None:
     path.touch()
     with SQLiteStore(path) as store:
         store.save_seat_event("a1", draft(), mint_from(Clock()))
-    assert raw(path, "PRAGMA user_version") == [(5,)]
+    assert raw(path, "PRAGMA user_version") == [(6,)]
 
 
 def test_a_path_in_a_missing_directory_is_refused(tmp_path: Path) -> None:

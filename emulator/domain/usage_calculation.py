@@ -7,15 +7,14 @@ the arithmetic; the choices here are marked [decision].
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from emulator.domain.timestamps import parse_timestamp
 from emulator.domain.usage_events import Properties, canonical_json
-from emulator.domain.usage_metrics import UsageMetric
+from emulator.domain.usage_metrics import CUSTOM, UsageMetric
 
 _BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ISO 31-0: digits, optionally grouped by threes with a (thin) space, and a point or a comma
@@ -23,6 +22,7 @@ _BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_31_0 = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[ \u2009\u202f][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?")
 _TICK = timedelta(microseconds=1)
 _LAST_INSTANT = datetime.max.replace(tzinfo=timezone.utc)
+ZERO = Decimal(0)
 
 
 class CustomMetricError(ValueError):
@@ -49,15 +49,19 @@ def period_end(text: str) -> datetime:
         return _LAST_INSTANT
 
 
-def value_key(value: Any, match_case: bool) -> tuple[str, Any]:
-    """A JSON value as compared by filters and UNIQUE: numbers by amount, text per case."""
+def value_text(value: Any, match_case: bool) -> str:
+    """A JSON value as filters and UNIQUE compare it, as text a database can keep: numbers by
+    amount (1, 1.0 and 1e0 are one value), text per case, anything else as canonical JSON."""
     if isinstance(value, bool):
-        return ("boolean", value)
+        return f"b:{str(value).lower()}"
     if isinstance(value, int | float):
-        return ("number", Decimal(repr(value)))
+        amount = Decimal(repr(value))
+        if not amount.is_finite():
+            return f"j:{canonical_json(value)}"
+        return f"n:{format(amount.normalize(), 'f') if amount else '0'}"
     if isinstance(value, str):
-        return ("text", value if match_case else value.casefold())
-    return ("json", canonical_json(value))
+        return f"t:{value if match_case else value.casefold()}"
+    return f"j:{canonical_json(value)}"
 
 
 def number(value: Any) -> Decimal | None:
@@ -73,21 +77,33 @@ def number(value: Any) -> Decimal | None:
     return None
 
 
+@dataclass(frozen=True)
+class Contribution:
+    """What one passing event adds: to a SUM its amount, to a UNIQUE its value."""
+
+    amount: Decimal = ZERO
+    value: str | None = None
+
+
+COUNTED = Contribution()
+
+
 class MetricRule:
     """One metric's filters and aggregation, prepared once for many events."""
 
     def __init__(self, metric: UsageMetric) -> None:
-        if metric.aggregation_type == "CUSTOM":
+        if metric.aggregation_type == CUSTOM:
             raise CustomMetricError(
                 "Custom metrics (aggregationType CUSTOM) are not emulated: Sequence does not"
                 " publish how their SQL is run"
             )
         self.metric = metric
-        case = metric.matches_case
-        self.case = case
+        self.kind = metric.aggregation_type
+        self.property = metric.aggregation_property or ""
+        self.case = metric.matches_case
         negated = set(metric.properties_to_negate or ())
         self.filters = [
-            (name, {value_key(v, case) for v in values}, name in negated)
+            (name, {value_text(v, self.case) for v in values}, name in negated)
             for name, values in metric.filters.items()
         ]
 
@@ -96,37 +112,54 @@ class MetricRule:
         for name, accepted, negated in self.filters:
             if name not in properties:
                 return False
-            if (value_key(properties[name], self.case) in accepted) == negated:
+            if (value_text(properties[name], self.case) in accepted) == negated:
                 return False
         return True
 
-    def calculate(self, events: Iterable[tuple[str, Properties]]) -> Calculation:
-        """The metric over (id, properties) pairs of events already in period and of its type."""
-        kind = self.metric.aggregation_type
-        prop = self.metric.aggregation_property or ""
-        ids: list[str] = []
-        total = Decimal(0)
-        seen: set[tuple[str, Any]] = set()
-        for event_id, properties in events:
-            if not self.passes(properties):
-                continue
-            if kind == "SUM":
-                amount = number(properties.get(prop))
-                if amount is None:
-                    continue
-                total += amount
-            elif kind == "UNIQUE":
-                if prop not in properties:
-                    continue
-                seen.add(value_key(properties[prop], self.case))
-            ids.append(event_id)
-        value = {"SUM": total, "UNIQUE": Decimal(len(seen))}.get(kind, Decimal(len(ids)))
-        return Calculation(len(ids), value, min(ids, default=None), max(ids, default=None))
+    def contribution(self, properties: Properties) -> Contribution | None:
+        """What an event of the metric's type adds, or None when it does not contribute: it
+        fails a filter, or lacks the property aggregated (a SUM's must be a number)."""
+        if not self.passes(properties):
+            return None
+        if self.kind == "SUM":
+            amount = number(properties.get(self.property))
+            return None if amount is None else Contribution(amount=amount)
+        if self.kind == "UNIQUE":
+            if self.property not in properties:
+                return None
+            return Contribution(value=value_text(properties[self.property], self.case))
+        return COUNTED
 
-    @property
-    def counts_rows(self) -> bool:
-        """Whether the answer is a plain count of the events (no filter, COUNT)."""
-        return self.metric.aggregation_type == "COUNT" and not self.filters
+
+@dataclass
+class Tally:
+    """Contributing events added up: counted one by one, or merged from stored totals."""
+
+    events: int = 0
+    total: Decimal = ZERO
+    values: set[str] = field(default_factory=set)
+    min_id: str | None = None
+    max_id: str | None = None
+
+    def count(self, event_id: str, contribution: Contribution) -> None:
+        """One contributing event."""
+        self.merge(1, contribution.amount, event_id, event_id)
+        if contribution.value is not None:
+            self.values.add(contribution.value)
+
+    def merge(self, events: int, total: Decimal, min_id: str, max_id: str) -> None:
+        """Events already added up elsewhere (their values merged separately)."""
+        self.events += events
+        self.total += total
+        self.min_id = min_id if self.min_id is None else min(self.min_id, min_id)
+        self.max_id = max_id if self.max_id is None else max(self.max_id, max_id)
+
+    def result(self, kind: str) -> Calculation:
+        """The metric's value: COUNT the events, SUM the amounts, UNIQUE the values."""
+        value = {"SUM": self.total, "UNIQUE": Decimal(len(self.values))}.get(
+            kind, Decimal(self.events)
+        )
+        return Calculation(self.events, value, self.min_id, self.max_id)
 
 
 @dataclass(frozen=True)

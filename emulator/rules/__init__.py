@@ -1,5 +1,6 @@
 """The emulator's write flows and read rules, each written once, over one SQL database."""
 
+from emulator.rules import usage_totals
 from emulator.rules.minting import Observe
 from emulator.rules.store import Store
 from emulator.store.opening import open_database
@@ -12,7 +13,8 @@ def open_store(spec: str, observe_id: Observe | None = None, *, fsync: bool = Fa
     write to a database other processes may share, so ids keep increasing across processes.
     `fsync`: a SQLite file syncs each commit to disk, surviving power loss, not only kill -9.
     """
-    return Store(open_database(spec, fsync=fsync), observe_id)
+    database = open_database(spec, fsync=fsync, upgrade=usage_totals.upgrade)
+    return Store(database, observe_id)
 
 
 __all__ = ["Store", "open_store"]

@@ -15,7 +15,7 @@ from emulator.domain.accounts import (
 from emulator.domain.state import AccountState
 from emulator.domain.usage_events import UsageEvent
 from emulator.domain.usage_metrics import UsageMetric
-from emulator.rules import seat_events, usage_events
+from emulator.rules import seat_events, usage_events, usage_totals
 from emulator.store import accounts as account_rows
 from emulator.store import customers as customer_rows
 from emulator.store import seat_events as event_rows
@@ -94,6 +94,7 @@ def _load(transaction: Transaction, state: AccountState) -> None:
         details_rows.put(transaction, replace(state.sequence_account, account_id=account))
     usage_events.replay(transaction, account, [_in(account, e) for e in state.usage_events])
     usage_metric_rows.insert(transaction, *(_in(account, m) for m in state.usage_metrics))
+    usage_totals.rebuild_account(transaction, account)
 
 
 def _in(account_id: str, item: T) -> T:

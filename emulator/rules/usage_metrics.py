@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from decimal import Decimal
 
-from emulator.domain.usage_calculation import Calculation, CalculationRequest, MetricRule
+from emulator.domain.usage_calculation import Calculation, CalculationRequest
 from emulator.domain.usage_metrics import (
     UsageMetric,
     UsageMetricDraft,
@@ -15,9 +14,9 @@ from emulator.domain.usage_metrics import (
     new_usage_metric,
     updated_usage_metric,
 )
+from emulator.rules import usage_totals
 from emulator.rules.minting import Mint
 from emulator.store import customers as customer_rows
-from emulator.store import usage_events as event_rows
 from emulator.store import usage_metrics as rows
 from emulator.store.database import Transaction
 
@@ -29,6 +28,7 @@ def create(
     minted = mint()
     metric = new_usage_metric(draft, account_id, minted.id, minted.created_at)
     rows.insert(transaction, metric)
+    usage_totals.rebuild(transaction, metric)
     return metric
 
 
@@ -41,6 +41,7 @@ def update(
         return None
     updated = updated_usage_metric(metric, draft)
     rows.replace(transaction, updated)
+    usage_totals.rebuild(transaction, updated)
     return updated
 
 
@@ -53,6 +54,7 @@ def delete(
         return None
     deleted = deleted_usage_metric(metric, now)
     rows.replace(transaction, deleted)
+    usage_totals.rebuild(transaction, deleted)
     return deleted
 
 
@@ -64,18 +66,9 @@ def calculate(
     metric = rows.find(transaction, account_id, metric_id)
     if metric is None:
         return None
-    rule = MetricRule(metric)
     aliases = _aliases(transaction, account_id, asked.customer_aliases)
     period = (asked.start, asked.end)
-    if rule.counts_rows:  # the database counts; no event needs reading
-        count, low, high = event_rows.count_in_period(
-            transaction, account_id, metric.event_type, aliases, period
-        )
-        return metric, Calculation(count, Decimal(count), low, high)
-    found = event_rows.properties_in_period(
-        transaction, account_id, metric.event_type, aliases, period
-    )
-    return metric, rule.calculate(found)
+    return metric, usage_totals.calculate(transaction, metric, aliases, period)
 
 
 def _aliases(transaction: Transaction, account_id: str, named: Collection[str]) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,22 +27,27 @@ from sqlalchemy import (
     update,
 )
 
-from emulator.store.database import ALL_ACCOUNTS, Database, StoreError
+from emulator.store.database import ALL_ACCOUNTS, Database, StoreError, Transaction
 from emulator.store.rows import customer_of, customer_values
 from emulator.store.tables import customers, metadata
 
 # 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name, and the
 # clock, fault rules and journal of a shared sandbox; 4: accounts' company details, and
-# customers.emails without archived contacts; 5: usage events and usage metrics.
-SCHEMA_VERSION = 5
+# customers.emails without archived contacts; 5: usage events and usage metrics; 6: usage
+# metrics' totals per alias and day, in place of version 5's per-type counts (usage_days).
+SCHEMA_VERSION = 6
 # The tables a database of each version holds at the least: one that claims a version but lacks
 # them is another program's, or was damaged, and an upgrade would write into it.
 _TABLES_SINCE = {
     1: ("seat_events", "seat_series", "seat_metrics"),
     2: ("customers", "customer_aliases", "idempotency_keys"),
     4: ("sequence_accounts", "emulator_clock", "fault_rules", "journal"),
-    5: ("usage_events", "usage_days", "usage_metrics"),
+    5: ("usage_events", "usage_metrics"),
+    6: ("usage_metric_days", "usage_metric_values"),
 }
+# What the rules layer adds up again in a database brought up from an older version (with the
+# version it was): the store keeps rows, the rules know what they mean.
+Upgrade = Callable[[Transaction, int], None]
 
 # https://www.sqlite.org/fileformat.html#the_database_header
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -129,8 +134,9 @@ def expected_tables(version: int) -> list[str]:
     return [name for since, names in _TABLES_SINCE.items() if since <= version for name in names]
 
 
-def prepare(database: Database, where: str) -> None:
-    """Create the tables in an empty database, or bring an older one up to SCHEMA_VERSION."""
+def prepare(database: Database, where: str, upgrade: Upgrade | None = None) -> None:
+    """Create the tables in an empty database, or bring an older one up to SCHEMA_VERSION
+    (then `upgrade` runs in the same transaction)."""
     with _exclusive(database) as connection:
         version = _read_version(connection)
         check_version(where, version, tables=set(inspect(connection).get_table_names()))
@@ -142,6 +148,11 @@ def prepare(database: Database, where: str) -> None:
                 )
             if 2 <= version < 4:
                 _derive_customer_columns(connection)
+            if version == 5:
+                connection.execute(text("DROP TABLE IF EXISTS usage_days"))
+            if version > 0 and upgrade is not None:
+                driver = connection.connection.driver_connection
+                upgrade(Transaction(driver, connection.dialect), version)
             _write_version(connection, version)
 
 

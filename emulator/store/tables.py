@@ -157,18 +157,33 @@ Index(
     **_partial(EFFECTIVE),
 )
 
-# Per alias, event type and UTC day, the effective usage events and their smallest and largest
-# id: a calculation over whole days reads these rows, not the events.
-usage_days = Table(
-    "usage_days",
+# Per live metric, alias and UTC day, what the effective events that pass the metric's filters
+# add up to, kept up to date on write: a calculation over whole days reads these rows, not the
+# events. `total` is a SUM's exact decimal, as text.
+usage_metric_days = Table(
+    "usage_metric_days",
     metadata,
     _text("account_id", key=True),
-    _text("event_type", key=True),
+    _text("metric_id", key=True),
     _text("customer_alias", key=True),
     Column("day", Integer, primary_key=True, autoincrement=False),  # days since the epoch
     Column("events", Integer, CheckConstraint("events > 0"), nullable=False),
+    _text("total"),
     _text("min_id"),
     _text("max_id"),
+    sqlite_with_rowid=False,
+)
+# A UNIQUE metric's values (emulator.domain.usage_calculation.value_text) per alias and day,
+# with how many contributing events hold each.
+usage_metric_values = Table(
+    "usage_metric_values",
+    metadata,
+    _text("account_id", key=True),
+    _text("metric_id", key=True),
+    _text("customer_alias", key=True),
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    _text("value", key=True),
+    Column("events", Integer, CheckConstraint("events > 0"), nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -332,7 +347,8 @@ ACCOUNT_TABLES = (
     seat_series,
     seat_metrics,
     usage_events,
-    usage_days,
+    usage_metric_days,
+    usage_metric_values,
     usage_metrics,
     customers,
     customer_aliases,

@@ -11,7 +11,6 @@ from sqlalchemy import (
     ColumnElement,
     exists,
     false,
-    func,
     not_,
     or_,
     select,
@@ -22,7 +21,6 @@ from emulator.domain.seat_event_query import EPOCH, SortBy, micros
 from emulator.domain.seat_events import VOID_ALIAS
 from emulator.domain.usage_event_query import UsageEventFilter, UsageEventQuery
 from emulator.domain.usage_events import Properties, UsageEvent
-from emulator.store import usage_days
 from emulator.store.database import Transaction
 from emulator.store.listing import Listing
 from emulator.store.rows import USAGE_EVENTS
@@ -40,23 +38,20 @@ def effective(transaction: Transaction, account_id: str, key: str) -> UsageEvent
 
 
 def retire(transaction: Transaction, event: UsageEvent) -> None:
-    """A superseded version stops counting (in its day too); it stays stored."""
+    """A superseded version stops counting; it stays stored."""
     VERSIONS.retire(transaction, event.account_id, event.id)
-    usage_days.count_out(transaction, event)
 
 
 def insert_effective(transaction: Transaction, event: UsageEvent) -> None:
-    """Store a new effective version, and count it in its day."""
+    """Store a new effective version."""
     VERSIONS.insert_effective(transaction, event)
-    usage_days.count_in(transaction, event)
 
 
 def insert_versions(
     transaction: Transaction, versions: Sequence[UsageEvent], effective_ids: set[str]
 ) -> None:
-    """Store versions as they are, marking the effective ones and counting them by day."""
+    """Store versions as they are, marking the effective ones."""
     VERSIONS.insert_versions(transaction, versions, effective_ids)
-    usage_days.count_versions(transaction, (e for e in versions if e.id in effective_ids))
 
 
 def page(transaction: Transaction, account_id: str, query: UsageEventQuery) -> Page[UsageEvent]:
@@ -68,79 +63,32 @@ def page(transaction: Transaction, account_id: str, query: UsageEventQuery) -> P
     return listing.page(transaction, query.page, USAGE_EVENTS.load, skip=query.offset)
 
 
-def _in_period(
-    account_id: str, event_type: str, aliases: Collection[str], start: datetime, end: datetime
-) -> list[ColumnElement[bool]]:
-    """Effective events of a type, for some aliases (VOID never), in [start, end)."""
-    return [
+def of_type(
+    transaction: Transaction,
+    account_id: str,
+    event_type: str,
+    aliases: Collection[str] | None = None,
+    period: tuple[datetime, datetime] | None = None,
+) -> Iterator[tuple[str, str, datetime, Properties]]:
+    """The id, alias, instant and properties of each effective event of a type (VOID never),
+    for some aliases (None: all) in [start, end) (None: whenever)."""
+    columns = (events.c.id, events.c.customer_alias, events.c.event_time, events.c.event_properties)
+    query = select(*columns).where(
         events.c.account_id == account_id,
         events.c.event_type == event_type,
-        events.c.customer_alias.in_(sorted(set(aliases) - {VOID_ALIAS})) if aliases else false(),
         events.c.effective == ONE,
-        events.c.event_time >= micros(start),
-        events.c.event_time < micros(end),
-    ]
-
-
-def count_in_period(
-    transaction: Transaction,
-    account_id: str,
-    event_type: str,
-    aliases: Collection[str],
-    period: tuple[datetime, datetime],
-) -> usage_days.Counted:
-    """How many such events, and their smallest and largest id: whole days from their
-    counts, the parts of days at either end from the events."""
-    start, end = period
-    first, last = usage_days.whole_days(start, end)
-    if first >= last:
-        return _counted(transaction, account_id, event_type, aliases, start, end)
-    return usage_days.combined(
-        [
-            _counted(transaction, account_id, event_type, aliases, start, _day(first)),
-            usage_days.count_days(transaction, account_id, event_type, aliases, (first, last)),
-            _counted(transaction, account_id, event_type, aliases, _day(last), end),
-        ]
     )
-
-
-def _day(day: int) -> datetime:
-    return EPOCH + timedelta(days=day)
-
-
-def _counted(
-    transaction: Transaction,
-    account_id: str,
-    event_type: str,
-    aliases: Collection[str],
-    start: datetime,
-    end: datetime,
-) -> usage_days.Counted:
-    """Such events counted one by one, in [start, end)."""
-    if start >= end:
-        return 0, None, None
-    query = select(func.count(), func.min(events.c.id), func.max(events.c.id)).where(
-        *_in_period(account_id, event_type, aliases, start, end)
-    )
-    row = transaction.first(query)
-    assert row is not None  # an aggregate always answers one row
-    count, low, high = row.values()
-    return int(count), low, high
-
-
-def properties_in_period(
-    transaction: Transaction,
-    account_id: str,
-    event_type: str,
-    aliases: Collection[str],
-    period: tuple[datetime, datetime],
-) -> Iterator[tuple[str, Properties]]:
-    """The id and properties of each such event."""
-    query = select(events.c.id, events.c.event_properties).where(
-        *_in_period(account_id, event_type, aliases, *period)
-    )
+    if aliases is None:
+        query = query.where(events.c.customer_alias != VOID_ALIAS)
+    else:
+        chosen = sorted(set(aliases) - {VOID_ALIAS})
+        query = query.where(events.c.customer_alias.in_(chosen) if chosen else false())
+    if period is not None:
+        start, end = period
+        query = query.where(events.c.event_time >= micros(start), events.c.event_time < micros(end))
     for row in transaction.rows(query):
-        yield row["id"], json.loads(row["event_properties"])
+        when = EPOCH + timedelta(microseconds=row["event_time"])
+        yield row["id"], row["customer_alias"], when, json.loads(row["event_properties"])
 
 
 def _conditions(account_id: str, wanted: UsageEventFilter) -> Iterator[ColumnElement[bool]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 
 from emulator.domain.pages import Page, PageRequest
 from emulator.domain.usage_metrics import UsageMetric, UsageMetricFilter
@@ -18,6 +18,13 @@ SELECT_METRICS = select(*USAGE_METRICS.columns)
 INSERT = Prepared(metrics.insert())
 FIND = Prepared(SELECT_METRICS.where(by_id(metrics), metrics.c.deleted_at.is_(None)))
 REPLACE = replacing(metrics)
+OF_TYPE = Prepared(
+    SELECT_METRICS.where(
+        metrics.c.account_id == bindparam("account_id"),
+        metrics.c.event_type == bindparam("event_type"),
+        metrics.c.deleted_at.is_(None),
+    )
+)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 LIVE_COUNT = select(func.count()).select_from(metrics).where(metrics.c.deleted_at.is_(None))
 
@@ -26,6 +33,17 @@ def find(transaction: Transaction, account_id: str, metric_id: str) -> UsageMetr
     """One metric by id, unless deleted."""
     row = transaction.first(FIND, {"account_id": account_id, "id": metric_id})
     return None if row is None else USAGE_METRICS.load(row)
+
+
+def live_of_type(transaction: Transaction, account_id: str, event_type: str) -> list[UsageMetric]:
+    """The live metrics of one event type."""
+    found = {"account_id": account_id, "event_type": event_type}
+    return [USAGE_METRICS.load(row) for row in transaction.rows(OF_TYPE, found)]
+
+
+def live(transaction: Transaction, account_id: str) -> list[UsageMetric]:
+    """Every live metric of the account."""
+    return [m for m in all_metrics(transaction, account_id) if m.deleted_at is None]
 
 
 def insert(transaction: Transaction, *metric: UsageMetric) -> None:
