@@ -83,6 +83,7 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ["serve", "--threads", "\u0663"],  # an Arabic-Indic three: ASCII digits only
         ["serve", "--workers", "\uff12"],  # a fullwidth two
         ["serve", "--port", "\u0668\u0660"],
+        ["serve", "--rate-limit", "\u0661\u0665\u0660\u0660/min"],  # Arabic-Indic 1500
         [],
     ],
 )

@@ -295,7 +295,10 @@ def test_rate_limits_are_read(text: str, limit: RateLimit) -> None:
     assert RateLimit.parse(text) == limit
 
 
-@pytest.mark.parametrize("text", ["0/min", "10/day", "ten/min", "10"])
+@pytest.mark.parametrize(
+    "text",
+    ["0/min", "10/day", "ten/min", "10", "\u0661\u0665\u0660\u0660/min", "\uff11\uff10/s"],
+)
 def test_bad_rate_limits_are_refused(text: str) -> None:
     with pytest.raises(InvalidRateLimitError):
         RateLimit.parse(text)

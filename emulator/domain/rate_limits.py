@@ -20,7 +20,9 @@ _PERIODS = {
     "h": 3600.0,
     "hour": 3600.0,
 }
-_LIMIT = re.compile(r"\s*(\d+)\s*/\s*([a-z]+)\s*")
+# re.ASCII: else \d reads any script's digits (Arabic-Indic, fullwidth), as str.isdigit() does;
+# like the other numeric flags, a rate limit takes ASCII digits only.
+_LIMIT = re.compile(r"\s*(\d+)\s*/\s*([a-z]+)\s*", re.ASCII)
 
 
 class InvalidRateLimitError(ValueError):
