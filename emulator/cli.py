@@ -94,7 +94,15 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
         "--rate-limit",
         type=parse_rate_limit,
         metavar="COUNT/PERIOD",
-        help="e.g. 1500/min per client id; off by default (env EMULATOR_RATE_LIMIT)",
+        help="e.g. 1500/min per client id, for every product request but POST /usage-events; "
+        "off by default (env EMULATOR_RATE_LIMIT)",
+    )
+    serve.add_argument(
+        "--usage-rate-limit",
+        type=parse_rate_limit,
+        metavar="COUNT/PERIOD",
+        help="e.g. 12000/min per client id, for POST /usage-events alone; default 12000/min "
+        "when --rate-limit is set, else off (env EMULATOR_USAGE_RATE_LIMIT)",
     )
     serve.add_argument(
         "--admin-token", help="require this token on /_emulator/* (env EMULATOR_ADMIN_TOKEN)"
@@ -138,6 +146,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         fsync=args.fsync,
         journal_limit=args.journal_limit,
         rate_limit=args.rate_limit,
+        usage_rate_limit=args.usage_rate_limit,
         admin_token=args.admin_token,
         log_level=args.log_level,
         workers=args.workers,

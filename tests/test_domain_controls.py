@@ -21,7 +21,12 @@ from emulator.domain.faults import (
 )
 from emulator.domain.ids import IdGenerator
 from emulator.domain.journal import Journal, JournalEntry, JournalQuery, clipped
-from emulator.domain.rate_limits import InvalidRateLimitError, RateLimit, RateLimiter
+from emulator.domain.rate_limits import (
+    USAGE_EVENTS_LIMIT,
+    InvalidRateLimitError,
+    RateLimit,
+    RateLimiter,
+)
 from emulator.domain.seat_events import Minted, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState, with_minted_ids
@@ -281,6 +286,28 @@ def test_past_the_cap_the_least_recently_counted_window_goes() -> None:
     assert limiter.retry_after("client-9999") == 60  # kept, and still counted
     assert limiter.retry_after("client-0") is None  # forgotten: counts afresh
     assert limiter.tracked() == 100
+
+
+def test_usage_events_default_to_sequences_12000_a_minute() -> None:
+    now = [0.0]
+    limiter = RateLimiter(USAGE_EVENTS_LIMIT, now=lambda: now[0])
+    assert [limiter.retry_after("a") for _ in range(12_000)] == [None] * 12_000
+    assert limiter.retry_after("a") == 60
+    now[0] = 60.0
+    assert limiter.retry_after("a") is None
+
+
+@pytest.mark.parametrize(
+    ("limit", "text"),
+    [
+        (RateLimit(1500, 60), "1500 requests a minute"),
+        (RateLimit(10, 1), "10 requests a second"),
+        (RateLimit(100, 3600), "100 requests an hour"),
+        (RateLimit(3, 90), "3 requests per 90s"),
+    ],
+)
+def test_a_rate_limit_reads_as_a_sentence(limit: RateLimit, text: str) -> None:
+    assert str(limit) == text
 
 
 @pytest.mark.parametrize(
