@@ -104,6 +104,27 @@ def test_bad_flags_exit_2_with_a_message(
 
 
 @pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("--usage-rate-limit", "0/min", "rate limit '0/min': expected <count>/<s|min|hour>"),
+        ("--rate-limit", "1500/day", "expected <count>/<s|min|hour>"),
+        ("--port", "http", "expected a number from 0 to 65535"),
+        ("--threads", "0", "expected a whole number of at least 1"),
+        ("--credentials", "nocolon", "expected clientId:clientSecret[=accountId]"),
+    ],
+)
+def test_a_refused_flag_says_why(
+    capsys: pytest.CaptureFixture[str], name: str, value: str, reason: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", name, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {name}: " in err
+    assert reason in err
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("EMULATOR_PORT", "http"),
