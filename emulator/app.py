@@ -11,7 +11,7 @@ from emulator.domain.clock import Clock
 from emulator.domain.faults import FaultBook
 from emulator.domain.ids import IdGenerator
 from emulator.domain.journal import Journal
-from emulator.domain.rate_limits import RateLimiter
+from emulator.domain.rate_limits import limiter_for
 from emulator.domain.timestamps import format_utc
 from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
@@ -96,7 +96,8 @@ def build_services(settings: Settings, store: Store | None, clock: Clock | None)
             else Journal(settings.journal_limit)
         ),
         faults=SharedFaultBook(store.database, pinned=pinned) if shared else FaultBook(),
-        rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+        rate_limiter=limiter_for(settings.rate_limit),
+        usage_rate_limiter=limiter_for(settings.usage_events_limit()),
     )
     if seeded is not None:
         services.import_accounts(seeded)

@@ -7,9 +7,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import yaml
 
@@ -25,6 +26,19 @@ from emulator.config import (
 )
 
 logger = logging.getLogger("emulator")
+T = TypeVar("T")
+
+
+def flag(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """`parse` for argparse, so a refused value shows its reason, not 'invalid parse_x value'."""
+
+    def read(text: str) -> T:
+        try:
+            return parse(text)
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return read
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,12 +71,12 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
     """The flags of `serve`; each has an EMULATOR_* variable."""
     serve.add_argument("--host", help="address to bind (default 127.0.0.1; env EMULATOR_HOST)")
     serve.add_argument(
-        "--port", type=parse_port, help="port, 0 for any (default 8080; env EMULATOR_PORT)"
+        "--port", type=flag(parse_port), help="port, 0 for any (default 8080; env EMULATOR_PORT)"
     )
     serve.add_argument(
         "--credentials",
         action="append",
-        type=parse_credential,
+        type=flag(parse_credential),
         metavar="ID:SECRET[=ACCOUNT]",
         help="accept only these credentials; repeat for several (env EMULATOR_CREDENTIALS)",
     )
@@ -87,27 +101,35 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument(
         "--journal-limit",
-        type=parse_positive,
+        type=flag(parse_positive),
         help="requests kept in the journal (default 10000; env EMULATOR_JOURNAL_LIMIT)",
     )
     serve.add_argument(
         "--rate-limit",
-        type=parse_rate_limit,
+        type=flag(parse_rate_limit),
         metavar="COUNT/PERIOD",
-        help="e.g. 1500/min per client id; off by default (env EMULATOR_RATE_LIMIT)",
+        help="e.g. 1500/min per client id, for every product request but POST /usage-events; "
+        "off by default (env EMULATOR_RATE_LIMIT)",
+    )
+    serve.add_argument(
+        "--usage-rate-limit",
+        type=flag(parse_rate_limit),
+        metavar="COUNT/PERIOD",
+        help="e.g. 12000/min per client id, for POST /usage-events alone; default 12000/min "
+        "when --rate-limit is set, else off (env EMULATOR_USAGE_RATE_LIMIT)",
     )
     serve.add_argument(
         "--admin-token", help="require this token on /_emulator/* (env EMULATOR_ADMIN_TOKEN)"
     )
     serve.add_argument(
         "--workers",
-        type=parse_positive,
+        type=flag(parse_positive),
         default=1,
         help="worker processes (needs --store sqlite:PATH or postgresql://...); default 1",
     )
     serve.add_argument(
         "--threads",
-        type=parse_positive,
+        type=flag(parse_positive),
         help="threads per process: more let delayed requests overlap (default 1; 5 on "
         "PostgreSQL; env EMULATOR_THREADS)",
     )
@@ -138,6 +160,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         fsync=args.fsync,
         journal_limit=args.journal_limit,
         rate_limit=args.rate_limit,
+        usage_rate_limit=args.usage_rate_limit,
         admin_token=args.admin_token,
         log_level=args.log_level,
         workers=args.workers,

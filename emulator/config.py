@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.domain.accounts import derived_account_id
-from emulator.domain.rate_limits import InvalidRateLimitError, RateLimit
+from emulator.domain.rate_limits import USAGE_EVENTS_LIMIT, InvalidRateLimitError, RateLimit
 
 MIB = 1024 * 1024
 
@@ -39,13 +39,20 @@ class Settings:
     max_state_bytes: int = 256 * MIB
     log_level: str = "INFO"
     journal_limit: int = 10_000
-    rate_limit: RateLimit | None = None
+    rate_limit: RateLimit | None = None  # every product request but POST /usage-events
+    usage_rate_limit: RateLimit | None = None  # POST /usage-events; see usage_events_limit()
     admin_token: str | None = None
     seed: Path | None = None
     store: str = "memory"
     fsync: bool = False  # a SQLite file syncs every commit (power-loss safe)
     workers: int = 1  # processes serving the same store
     threads: int | None = None  # Python threads per worker process; None: by store
+
+    def usage_events_limit(self) -> RateLimit | None:
+        """POST /usage-events' own limit: as set, else Sequence's 12000/min if a general one is."""
+        if self.usage_rate_limit is not None:
+            return self.usage_rate_limit
+        return USAGE_EVENTS_LIMIT if self.rate_limit is not None else None
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given settings changed; None means 'keep'."""
@@ -111,6 +118,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EMULATOR_LOG_LEVEL": ("log_level", str.upper),
     "EMULATOR_JOURNAL_LIMIT": ("journal_limit", parse_positive),
     "EMULATOR_RATE_LIMIT": ("rate_limit", parse_rate_limit),
+    "EMULATOR_USAGE_RATE_LIMIT": ("usage_rate_limit", parse_rate_limit),
     "EMULATOR_ADMIN_TOKEN": ("admin_token", str),
     "EMULATOR_SEED": ("seed", Path),
     "EMULATOR_STORE": ("store", str),

@@ -26,7 +26,8 @@ class Services:
     new_id: IdGenerator
     journal: Journal
     faults: FaultBook = field(default_factory=FaultBook)
-    rate_limiter: RateLimiter | None = None
+    rate_limiter: RateLimiter | None = None  # every product request but POST /usage-events
+    usage_rate_limiter: RateLimiter | None = None  # POST /usage-events alone
     started: float = field(default_factory=time.monotonic)
 
     def mint(self) -> Minted:

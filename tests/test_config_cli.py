@@ -11,6 +11,7 @@ from emulator.config import (
     parse_credential,
 )
 from emulator.domain.accounts import derived_account_id
+from emulator.domain.rate_limits import RateLimit
 
 
 def test_a_credential_without_account_gets_the_derived_one() -> None:
@@ -83,6 +84,11 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ["serve", "--threads", "\u0663"],  # an Arabic-Indic three: ASCII digits only
         ["serve", "--workers", "\uff12"],  # a fullwidth two
         ["serve", "--port", "\u0668\u0660"],
+        ["serve", "--rate-limit", "\u0661\u0665\u0660\u0660/min"],  # Arabic-Indic 1500
+        ["serve", "--usage-rate-limit", "\uff11\uff12\uff10\uff10\uff10/min"],  # fullwidth
+        ["serve", "--usage-rate-limit", "0/min"],
+        ["serve", "--usage-rate-limit", "12000/day"],
+        ["serve", "--usage-rate-limit", "12000"],
         [],
     ],
 )
@@ -97,14 +103,73 @@ def test_bad_flags_exit_2_with_a_message(
     assert "Traceback" not in err
 
 
-def test_a_bad_environment_exits_2(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("--usage-rate-limit", "0/min", "rate limit '0/min': expected <count>/<s|min|hour>"),
+        ("--rate-limit", "1500/day", "expected <count>/<s|min|hour>"),
+        ("--port", "http", "expected a number from 0 to 65535"),
+        ("--threads", "0", "expected a whole number of at least 1"),
+        ("--credentials", "nocolon", "expected clientId:clientSecret[=accountId]"),
+    ],
+)
+def test_a_refused_flag_says_why(
+    capsys: pytest.CaptureFixture[str], name: str, value: str, reason: str
 ) -> None:
-    monkeypatch.setenv("EMULATOR_PORT", "http")
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", name, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {name}: " in err
+    assert reason in err
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("EMULATOR_PORT", "http"),
+        ("EMULATOR_RATE_LIMIT", "1500/day"),
+        ("EMULATOR_USAGE_RATE_LIMIT", "12000 a minute"),
+        ("EMULATOR_USAGE_RATE_LIMIT", "\u0661\u0662\u0660\u0660\u0660/min"),
+    ],
+)
+def test_a_bad_environment_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
     with pytest.raises(SystemExit) as exited:
         main(["serve"])
     assert exited.value.code == 2
-    assert "EMULATOR_PORT" in capsys.readouterr().err
+    assert name in capsys.readouterr().err
+
+
+def test_usage_events_get_their_own_limit_from_the_flag_or_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EMULATOR_USAGE_RATE_LIMIT", "100/s")
+    assert settings_from(build_parser().parse_args(["serve"])).usage_rate_limit == RateLimit(100, 1)
+    flags = ["serve", "--usage-rate-limit", "6000/min", "--rate-limit", "10/s"]
+    settings = settings_from(build_parser().parse_args(flags))
+    assert (settings.rate_limit, settings.usage_rate_limit) == (
+        RateLimit(10, 1),
+        RateLimit(6000, 60),
+    )
+    assert settings.usage_events_limit() == RateLimit(6000, 60)
+
+
+def test_a_general_limit_alone_gives_usage_events_12000_a_minute() -> None:
+    settings = settings_from(build_parser().parse_args(["serve", "--rate-limit", "1500/min"]))
+    assert settings.usage_rate_limit is None
+    assert settings.usage_events_limit() == RateLimit(12_000, 60)
+    env = from_environment({"EMULATOR_RATE_LIMIT": "1500/min"})
+    assert env.usage_events_limit() == RateLimit(12_000, 60)
+
+
+def test_without_rate_limits_nothing_is_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EMULATOR_RATE_LIMIT", raising=False)
+    monkeypatch.delenv("EMULATOR_USAGE_RATE_LIMIT", raising=False)
+    settings = settings_from(build_parser().parse_args(["serve"]))
+    assert settings.usage_events_limit() is None and settings.rate_limit is None
 
 
 def test_threads_follow_the_store_unless_asked() -> None:

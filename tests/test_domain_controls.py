@@ -21,7 +21,12 @@ from emulator.domain.faults import (
 )
 from emulator.domain.ids import IdGenerator
 from emulator.domain.journal import Journal, JournalEntry, JournalQuery, clipped
-from emulator.domain.rate_limits import InvalidRateLimitError, RateLimit, RateLimiter
+from emulator.domain.rate_limits import (
+    USAGE_EVENTS_LIMIT,
+    InvalidRateLimitError,
+    RateLimit,
+    RateLimiter,
+)
 from emulator.domain.seat_events import Minted, SeatEvent
 from emulator.domain.seat_metrics import SeatMetric
 from emulator.domain.state import AccountState, with_minted_ids
@@ -283,6 +288,28 @@ def test_past_the_cap_the_least_recently_counted_window_goes() -> None:
     assert limiter.tracked() == 100
 
 
+def test_usage_events_default_to_sequences_12000_a_minute() -> None:
+    now = [0.0]
+    limiter = RateLimiter(USAGE_EVENTS_LIMIT, now=lambda: now[0])
+    assert [limiter.retry_after("a") for _ in range(12_000)] == [None] * 12_000
+    assert limiter.retry_after("a") == 60
+    now[0] = 60.0
+    assert limiter.retry_after("a") is None
+
+
+@pytest.mark.parametrize(
+    ("limit", "text"),
+    [
+        (RateLimit(1500, 60), "1500 requests a minute"),
+        (RateLimit(10, 1), "10 requests a second"),
+        (RateLimit(100, 3600), "100 requests an hour"),
+        (RateLimit(3, 90), "3 requests per 90s"),
+    ],
+)
+def test_a_rate_limit_reads_as_a_sentence(limit: RateLimit, text: str) -> None:
+    assert str(limit) == text
+
+
 @pytest.mark.parametrize(
     ("text", "limit"),
     [
@@ -295,7 +322,10 @@ def test_rate_limits_are_read(text: str, limit: RateLimit) -> None:
     assert RateLimit.parse(text) == limit
 
 
-@pytest.mark.parametrize("text", ["0/min", "10/day", "ten/min", "10"])
+@pytest.mark.parametrize(
+    "text",
+    ["0/min", "10/day", "ten/min", "10", "\u0661\u0665\u0660\u0660/min", "\uff11\uff10/s"],
+)
 def test_bad_rate_limits_are_refused(text: str) -> None:
     with pytest.raises(InvalidRateLimitError):
         RateLimit.parse(text)

@@ -20,7 +20,10 @@ _PERIODS = {
     "h": 3600.0,
     "hour": 3600.0,
 }
-_LIMIT = re.compile(r"\s*(\d+)\s*/\s*([a-z]+)\s*")
+# re.ASCII: else \d reads any script's digits (Arabic-Indic, fullwidth), as str.isdigit() does;
+# like the other numeric flags, a rate limit takes ASCII digits only.
+_LIMIT = re.compile(r"\s*(\d+)\s*/\s*([a-z]+)\s*", re.ASCII)
+_PER = {1.0: "a second", 60.0: "a minute", 3600.0: "an hour"}
 
 
 class InvalidRateLimitError(ValueError):
@@ -41,6 +44,14 @@ class RateLimit:
         if match is None or match[2] not in _PERIODS or int(match[1]) < 1:
             raise InvalidRateLimitError(f"rate limit {text!r}: expected <count>/<s|min|hour>")
         return cls(int(match[1]), _PERIODS[match[2]])
+
+    def __str__(self) -> str:
+        per = _PER.get(self.period) or f"per {self.period:g}s"
+        return f"{self.count} requests {per}"
+
+
+# Sequence documents a higher limit of its own for POST /usage-events, its busiest endpoint.
+USAGE_EVENTS_LIMIT = RateLimit(12_000, 60.0)
 
 
 # Open credentials give every client id its own window: past this many live ones, the window
@@ -97,3 +108,8 @@ class RateLimiter:
         """Forget every window."""
         with self._lock:
             self._windows.clear()
+
+
+def limiter_for(limit: RateLimit | None) -> RateLimiter | None:
+    """A window per client id under `limit`; None when that limit is off."""
+    return RateLimiter(limit) if limit is not None else None

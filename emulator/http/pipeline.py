@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_emulator"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _READ_SIZE = 64 * 1024
+# Sequence gives its busiest endpoint a rate limit of its own, at the root and under /api.
+_USAGE_EVENTS = frozenset({"/usage-events", "/api/usage-events"})
 
 Gate = Callable[[], None]
 
@@ -79,10 +81,7 @@ def product_gate(authenticator: Authenticator, versions: Versions, services: Ser
         except OutsideVersionError:
             g.outside_version = True  # answers for no operation of the document
             raise
-        if services.rate_limiter is not None:
-            wait = services.rate_limiter.retry_after(identity.client_id)
-            if wait is not None:
-                raise rate_limited(wait, services.rate_limiter.limit.count)
+        check_rate_limit(services, req, identity.client_id)
         inject_faults(services, identity.account_id)
 
     return gate
@@ -98,10 +97,17 @@ def control_gate(admin: AdminGate, max_bytes: int) -> Gate:
     return gate
 
 
-def rate_limited(wait: int, count: int) -> ApiError:
-    """Sequence's 429, with Retry-After."""
-    message = f"Rate limit of {count} requests exceeded; retry after {wait}s"
-    return ApiError(429, "RateLimited", message, headers={"Retry-After": str(wait)})
+def check_rate_limit(services: Services, req: Request, client_id: str) -> None:
+    """Count the request in its one window: POST /usage-events' own, or the general one."""
+    usage = req.method == "POST" and route_of(req) in _USAGE_EVENTS
+    limiter = services.usage_rate_limiter if usage else services.rate_limiter
+    if limiter is None:
+        return
+    wait = limiter.retry_after(client_id)
+    if wait is not None:  # Sequence's 429, naming the limit that was hit
+        name = "The rate limit of POST /usage-events" if usage else "The API's rate limit"
+        message = f"{name} ({limiter.limit}) was exceeded; retry after {wait}s"
+        raise ApiError(429, "RateLimited", message, headers={"Retry-After": str(wait)})
 
 
 def inject_faults(services: Services, account_id: str) -> None:
