@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import SEQUENCE_EXAMPLE, basic
+from conftest import SEQUENCE_EXAMPLE, NewStore, basic
 from flask.testing import FlaskClient
 
 from emulator.domain.journal import (
@@ -20,6 +20,8 @@ from emulator.domain.journal import (
     JournalQuery,
     kept_headers,
 )
+from emulator.rules import open_store
+from emulator.rules.controls import SharedJournal
 
 SECRET = "s3cr3t-value-that-must-not-leak"
 
@@ -109,3 +111,21 @@ def test_the_journal_is_bounded_by_bytes_as_well_as_entries(body: int, kept: int
     book.clear()
     book.record(entry(99, b"x" * 1000))
     assert len(book) == 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_shared_journal_is_bounded_by_bytes_too_every_64_entries(
+    kind: str, new_store_spec: NewStore
+) -> None:
+    with open_store(new_store_spec(kind)) as store:
+        book = SharedJournal(store.database, limit=1000, max_bytes=50_000)
+        for _ in range(128):
+            book.record(entry(0, b"x" * 10_000))
+        listed = book.entries(JournalQuery())
+        assert [e.sequence for e in listed] == [125, 126, 127, 128]
+        assert sum(e.size for e in listed) <= 50_000
+        for _ in range(63):
+            book.record(entry(0, b"x" * 10))
+        book.record(entry(0, b"x" * 100_000))  # alone over the bound: still kept, alone
+        assert [e.sequence for e in book.entries(JournalQuery())] == [192]
+        assert len(book) == 1

@@ -16,12 +16,14 @@ from emulator.domain.contacts import ContactDraft
 from emulator.domain.customer_query import CustomerFilter, CustomerQuery, CustomerSortBy
 from emulator.domain.customers import Address, CustomerDraft
 from emulator.domain.ids import IdGenerator
+from emulator.domain.journal import JournalEntry, JournalQuery
 from emulator.domain.pages import PageRequest
 from emulator.domain.seat_events import Minted, SeatEventDraft
 from emulator.domain.usage_calculation import CalculationRequest
 from emulator.domain.usage_events import UsageEventDraft
 from emulator.domain.usage_metrics import UsageMetricDraft
 from emulator.rules import Store, open_store
+from emulator.rules.controls import SharedJournal
 from emulator.store.schema import SCHEMA_VERSION
 
 INSTANT = datetime(2024, 5, 1, tzinfo=timezone.utc)
@@ -52,7 +54,11 @@ def as_version(store: Store, version: int, *statements: str) -> None:
             connection.exec_driver_sql(f"UPDATE sequence_emulator_schema SET version = {version}")
 
 
-NO_METRIC_TOTALS = ("DROP TABLE usage_metric_days", "DROP TABLE usage_metric_values")
+NO_METRIC_TOTALS = (
+    "DROP TABLE usage_metric_days",
+    "DROP TABLE usage_metric_values",
+    "ALTER TABLE journal DROP COLUMN size",
+)
 NO_USAGE = ("DROP TABLE usage_events", "DROP TABLE usage_metrics", *NO_METRIC_TOTALS)
 
 
@@ -154,3 +160,8 @@ def test_version_5_adds_up_its_metrics_totals_and_calculates_as_before(
         assert [answer[1].value for answer in after if answer] == [Decimal(66), Decimal(6)]
         tables = inspect(upgraded.database.engine).get_table_names()
         assert "usage_days" not in tables and "usage_metric_days" in tables
+        journal = SharedJournal(upgraded.database)  # its entries now keep their size
+        journal.record(
+            JournalEntry(0, INSTANT, "GET", "/", {}, {}, b"", False, 200, b"", False, None, 0.0)
+        )
+        assert [e.path for e in journal.entries(JournalQuery())] == ["/"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from emulator.domain.clock import Clock, system_now
 from emulator.domain.faults import FaultAction, FaultBook, FaultRule
-from emulator.domain.journal import Journal, JournalEntry, JournalQuery
+from emulator.domain.journal import BYTES_LIMIT, Journal, JournalEntry, JournalQuery
 from emulator.store import controls as rows
 from emulator.store.database import Database
 from emulator.store.rows import instant, stored_instant
@@ -188,8 +188,10 @@ def _rule_of(row: Mapping[str, Any]) -> FaultRule:
 class SharedJournal(Journal):
     """The journal in the database: GET /_emulator/requests shows every process's requests."""
 
-    def __init__(self, database: Database, limit: int = 10_000) -> None:
-        super().__init__(limit)
+    def __init__(
+        self, database: Database, limit: int = 10_000, max_bytes: int = BYTES_LIMIT
+    ) -> None:
+        super().__init__(limit, max_bytes)
         self._database = database
 
     def __len__(self) -> int:
@@ -201,9 +203,9 @@ class SharedJournal(Journal):
         return 0
 
     def record(self, entry: JournalEntry) -> None:
-        """Keep an entry, dropping the oldest beyond the limit."""
+        """Keep an entry, dropping the oldest beyond either bound (every 64 entries)."""
         with self._database.append() as transaction:
-            rows.add_entry(transaction, _entry_row(entry), self.limit)
+            rows.add_entry(transaction, _entry_row(entry), self.limit, self.max_bytes)
 
     def latest_sequence(self) -> int:
         """The newest entry's sequence, whichever process recorded it."""
@@ -232,14 +234,16 @@ def _entry_row(entry: JournalEntry) -> dict[str, Any]:
         "headers": json.dumps(entry.headers),
         "body_truncated": int(entry.body_truncated),
         "response_truncated": int(entry.response_truncated),
+        "size": entry.size,
     }
 
 
 def _entry_of(row: Mapping[str, Any]) -> JournalEntry:
     when = instant(row["time"])
     assert when is not None
+    fields = {name: value for name, value in row.items() if name != "size"}
     return JournalEntry(
-        **dict(row)
+        **fields
         | {
             "time": when,
             "query": json.loads(row["query"]),

@@ -51,6 +51,16 @@ NEWEST_ENTRIES = Prepared(
 ENTRY_COUNT = Prepared(select(func.count()).select_from(journal))
 LATEST_SEQUENCE = Prepared(select(func.coalesce(func.max(journal.c.sequence), 0)))
 TRIM = Prepared(journal.delete().where(journal.c.sequence <= bindparam("oldest_dropped")))
+_RUNNING = select(
+    journal.c.sequence,
+    func.sum(journal.c.size).over(order_by=journal.c.sequence.desc()).label("running"),
+).subquery()
+# The newest entry that, with every newer one, holds more than `max_bytes` (never the newest).
+OVER_BYTES = Prepared(
+    select(func.max(_RUNNING.c.sequence)).where(
+        _RUNNING.c.running > bindparam("max_bytes"), _RUNNING.c.sequence < bindparam("newest")
+    )
+)
 CLEAR_JOURNAL = Prepared(journal.delete())
 
 
@@ -104,13 +114,17 @@ def fire_rule(transaction: Transaction, rule_id: str, remaining: int | None) -> 
     transaction.run(FIRE_RULE, {"rule_id": rule_id, "new_remaining": remaining})
 
 
-def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int) -> None:
-    """Store a journal entry, forgetting the oldest beyond `keep` now and then."""
+def add_entry(transaction: Transaction, row: Mapping[str, Any], keep: int, max_bytes: int) -> None:
+    """Store a journal entry, forgetting now and then the oldest beyond `keep` entries or
+    `max_bytes` of them."""
     # A path may hold an escaped NUL, which PostgreSQL's text cannot: keep a visible stand-in.
     row = {**row, "path": str(row["path"]).replace("\x00", "\ufffd")}
     newest = transaction.scalar(INSERT_ENTRY, row)
     if newest % 64 == 0:  # trimming in batches keeps inserts cheap
         transaction.run(TRIM, {"oldest_dropped": newest - keep})
+        too_old = transaction.scalar(OVER_BYTES, {"max_bytes": max_bytes, "newest": newest})
+        if too_old is not None:
+            transaction.run(TRIM, {"oldest_dropped": too_old})
 
 
 def entries(transaction: Transaction, keep: int, after: int = 0) -> list[Row]:

@@ -34,7 +34,8 @@ from emulator.store.tables import customers, metadata
 # 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name, and the
 # clock, fault rules and journal of a shared sandbox; 4: accounts' company details, and
 # customers.emails without archived contacts; 5: usage events and usage metrics; 6: usage
-# metrics' totals per alias and day, in place of version 5's per-type counts (usage_days).
+# metrics' totals per alias and day, in place of version 5's per-type counts (usage_days), and
+# the size of each journal entry.
 SCHEMA_VERSION = 6
 # The tables a database of each version holds at the least: one that claims a version but lacks
 # them is another program's, or was damaged, and an upgrade would write into it.
@@ -150,6 +151,10 @@ def prepare(database: Database, where: str, upgrade: Upgrade | None = None) -> N
                 _derive_customer_columns(connection)
             if version == 5:
                 connection.execute(text("DROP TABLE IF EXISTS usage_days"))
+            if not _has_column(connection, "journal", "size"):  # kept by version 3 to 5
+                connection.execute(
+                    text("ALTER TABLE journal ADD COLUMN size BIGINT NOT NULL DEFAULT 0")
+                )
             if version > 0 and upgrade is not None:
                 driver = connection.connection.driver_connection
                 upgrade(Transaction(driver, connection.dialect), version)
@@ -186,6 +191,10 @@ def _derive_customer_columns(connection: Connection) -> None:
             .where(customers.c.account_id == row["account_id"], customers.c.id == row["id"])
             .values(emails=derived["emails"], folded_name=derived["folded_name"])
         )
+
+
+def _has_column(connection: Connection, table: str, column: str) -> bool:
+    return column in {found["name"] for found in inspect(connection).get_columns(table)}
 
 
 def _read_version(connection: Connection) -> int:

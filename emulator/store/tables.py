@@ -340,6 +340,8 @@ journal = Table(
     Column("response_truncated", Integer, nullable=False),
     _text("account_id", nullable=True),
     Column("duration_ms", Float, nullable=False),
+    # Roughly the bytes the entry holds (JournalEntry.size): the journal is bounded by them too.
+    Column("size", BigInteger, nullable=False, server_default=text("0")),
 )
 
 ACCOUNT_TABLES = (
