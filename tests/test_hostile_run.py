@@ -18,9 +18,11 @@ import yaml
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from postgres import PostgresDatabases
 
 from emulator.app import create_app
 from emulator.config import Settings
+from emulator.http.context import EXTENSION
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi"
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -225,10 +227,23 @@ def _assert_envelope(status: int, body: Any) -> None:
     assert isinstance(error.get("errors", []), list), body
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[FlaskClient]:
-    app = create_app(Settings(validate_responses=True))
+@pytest.fixture(scope="module", params=["memory", "sqlite", "postgresql"])
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FlaskClient]:
+    """The run on every store: what one engine keeps another may refuse (a NUL in text)."""
+    spec, lent = "memory", []
+    if request.param == "sqlite":
+        spec = f"sqlite:{tmp_path_factory.mktemp('hostile') / 'emulator.db'}"
+    elif request.param == "postgresql":
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        spec = databases.borrow()
+        lent.append(spec)
+    app = create_app(Settings(validate_responses=True, store=spec))
     yield app.test_client()
+    app.extensions[EXTENSION].close()
+    if lent:
+        databases.give_back(lent)
 
 
 @pytest.fixture(scope="module")
