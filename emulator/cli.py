@@ -12,8 +12,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
-import yaml
-
 from emulator import __version__
 from emulator.config import (
     ConfigError,
@@ -187,6 +185,8 @@ def export_state(args: argparse.Namespace) -> int:
     query = {"accountId": args.account} if args.account else None
     document = call(args.url, "GET", "/_emulator/state", query=query, admin_token=args.admin_token)
     if args.output and args.output.suffix in (".yaml", ".yml"):
+        import yaml  # only here: most runs never need it
+
         text = yaml.safe_dump(document, sort_keys=False)
     else:
         text = json.dumps(document, indent=2) + "\n"

@@ -56,7 +56,8 @@ def check_start(settings: Settings) -> Settings:
             f"--workers {settings.workers} needs --store sqlite:PATH or postgresql://...: the "
             "memory store lives in one process, so workers would not see each other's events"
         )
-    build_services(settings, None, None).close()  # opens the store, reads and imports the seed
+    if settings.store != "memory" or settings.seed is not None:  # else nothing can be refused
+        build_services(settings, None, None).close()  # opens the store, imports the seed
     # Parsed before the fork, the documents and validators are shared by every worker.
     shared_validator(PRODUCT_DOCUMENT), shared_validator(CONTROL_DOCUMENT)
     shared_document(VERSIONS_TABLE)

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import ValidationError
 
 from emulator.config import ConfigError
@@ -24,6 +23,8 @@ def read_document(path: Path) -> Any:
         raise ConfigError(
             f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
         ) from None
+    import yaml  # only here: a server without a seed never needs it
+
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:

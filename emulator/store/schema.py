@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from emulator.store.database import ALL_ACCOUNTS, Database, StoreError, Transaction
 from emulator.store.rows import customer_of, customer_values
-from emulator.store.tables import customers, metadata
+from emulator.store.tables import customers, for_postgresql, metadata
 
 # 1: seat events and metrics; 2: customers and aliases; 3: customers.folded_name, and the
 # clock, fault rules and journal of a shared sandbox; 4: accounts' company details, and
@@ -142,7 +142,9 @@ def prepare(database: Database, where: str, upgrade: Upgrade | None = None) -> N
         version = _read_version(connection)
         check_version(where, version, tables=set(inspect(connection).get_table_names()))
         if version < SCHEMA_VERSION:
-            metadata.create_all(connection)
+            if database.dialect_name == "postgresql":
+                for_postgresql()
+            metadata.create_all(connection, checkfirst=version > 0)
             if 2 <= version < 3:
                 connection.execute(
                     text("ALTER TABLE customers ADD COLUMN folded_name TEXT NOT NULL DEFAULT ''")

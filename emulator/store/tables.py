@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Dialect,
     Float,
     Index,
     Integer,
@@ -21,13 +22,29 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
+from sqlalchemy.types import TypeEngine
 
 metadata = MetaData()
 
-TEXT = Text().with_variant(Text(collation="C"), "postgresql")
+
+class _ByteWiseText(TypeDecorator[str]):
+    """Text compared byte-wise: PostgreSQL's "C" collation, SQLite's own default. Chosen when
+    a dialect asks, so that using SQLite never loads the PostgreSQL dialect (21 ms)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """The text type for `dialect`."""
+        postgresql = dialect.name == "postgresql"
+        return dialect.type_descriptor(Text(collation="C") if postgresql else Text())
+
+
+TEXT = _ByteWiseText()
 
 
 def _text(name: str, *, nullable: bool = False, key: bool = False) -> Column[Any]:
@@ -44,8 +61,17 @@ def _json(name: str, *, nullable: bool = False) -> Column[Any]:
 
 
 def _partial(condition: str) -> dict[str, Any]:
-    """The same WHERE for a partial index on both databases."""
-    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+    """A partial index's WHERE on SQLite; PostgreSQL's is added by for_postgresql()."""
+    return {"sqlite_where": text(condition), "info": {"where": condition}}
+
+
+def for_postgresql() -> None:
+    """Give each partial index its PostgreSQL WHERE too, before PostgreSQL tables are created.
+    Not done at import: naming a PostgreSQL option loads that dialect (21 ms of every start)."""
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            if "where" in index.info:
+                index.dialect_options["postgresql"]["where"] = text(index.info["where"])
 
 
 EFFECTIVE = "effective = 1"
