@@ -40,8 +40,10 @@ class Services:
         self.store.close()
 
     def import_accounts(self, accounts: list[AccountState], account_id: str | None = None) -> None:
-        """Replace the store's data (or one account's); new ids come after every imported one."""
+        """Replace the store's data (or one account's) with `accounts`, which are used up; new
+        ids come after every imported one."""
         for known in (i for account in accounts for i in account.ids()):
             self.new_id.observe(known)
-        completed = [with_minted_ids(account, self.mint) for account in accounts]
+        # Taken from `accounts` one by one and completed: no second copy of their events.
+        completed = [with_minted_ids(accounts.pop(0), self.mint) for _ in range(len(accounts))]
         self.store.import_accounts(completed, account_id)

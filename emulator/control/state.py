@@ -47,11 +47,12 @@ def import_state() -> ResponseReturnValue:
     if strangers:
         message = f"The document holds other accounts than {account_id}: {', '.join(strangers)}"
         raise validation_error([Problem("body.accounts", message)])
-    services().import_accounts(accounts, account_id)
-    return {
+    counts = {
         "accounts": len(accounts),
         "seatEvents": sum(len(a.seat_events) for a in accounts),
         "seatMetrics": sum(len(a.seat_metrics) for a in accounts),
         "usageEvents": sum(len(a.usage_events) for a in accounts),
         "usageMetrics": sum(len(a.usage_metrics) for a in accounts),
     }
+    services().import_accounts(accounts, account_id)  # uses the accounts up
+    return counts

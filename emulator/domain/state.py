@@ -53,23 +53,34 @@ class AccountState:
 
 def with_minted_ids(state: AccountState, mint: Callable[[], Minted]) -> AccountState:
     """The state with an id and a creation time for everything that lacks one, and the seeded
-    aliases made aliases of their customers."""
+    aliases made aliases of their customers. Events are completed in place, each version let
+    go as its completed copy takes its place: a large import holds its events once."""
+    seat_events, usage_events = list(state.seat_events), list(state.usage_events)
+    state = replace(state, seat_events=(), usage_events=())
     customers = tuple(_customer_with_id(customer, mint) for customer in state.customers)
     seeded = tuple(
         _seeded_alias(state.account_id, customers[index], value, mint())
         for index, value in state.seeded_aliases
     )
+    _complete(seat_events, mint)
+    seat_metrics = tuple(_metric_with_id(metric, mint) for metric in state.seat_metrics)
+    aliases = tuple(_alias_with_id(alias, mint) for alias in state.customer_aliases)
+    _complete(usage_events, mint)
     return replace(
         state,
-        seat_events=tuple(_event_with_id(event, mint) for event in state.seat_events),
-        seat_metrics=tuple(_metric_with_id(metric, mint) for metric in state.seat_metrics),
+        seat_events=tuple(seat_events),
+        seat_metrics=seat_metrics,
         customers=customers,
-        customer_aliases=tuple(_alias_with_id(alias, mint) for alias in state.customer_aliases)
-        + seeded,
+        customer_aliases=aliases + seeded,
         seeded_aliases=(),
-        usage_events=tuple(_event_with_id(event, mint) for event in state.usage_events),
+        usage_events=tuple(usage_events),
         usage_metrics=tuple(_usage_metric_with_id(metric, mint) for metric in state.usage_metrics),
     )
+
+
+def _complete(events: list[E], mint: Callable[[], Minted]) -> None:
+    for index, event in enumerate(events):
+        events[index] = _event_with_id(event, mint)
 
 
 def _usage_metric_with_id(metric: UsageMetric, mint: Callable[[], Minted]) -> UsageMetric:

@@ -43,7 +43,7 @@ from emulator.schemas.customers import (
     dump_address,
     parseable_url,
 )
-from emulator.schemas.fields import Instant
+from emulator.schemas.fields import ConsumedList, Instant, consumed
 from emulator.schemas.sequence_accounts import AccountUpdateSchema, dump_account
 from emulator.schemas.state_events import (
     StateSeatEventSchema,
@@ -166,7 +166,7 @@ class AccountStateSchema(LenientSchema):
     them)."""
 
     account_id = fields.String(data_key="id", required=True)
-    seat_events = fields.List(
+    seat_events = ConsumedList(
         fields.Nested(StateSeatEventSchema), data_key="seatEvents", required=True
     )
     seat_metrics = fields.List(
@@ -179,7 +179,7 @@ class AccountStateSchema(LenientSchema):
     sequence_account = fields.Nested(
         StateSequenceAccountSchema, data_key="sequenceAccount", load_default=None
     )
-    usage_events = fields.List(
+    usage_events = ConsumedList(
         fields.Nested(StateUsageEventSchema), data_key="usageEvents", load_default=list
     )
     usage_metrics = fields.List(
@@ -211,7 +211,7 @@ class AccountStateSchema(LenientSchema):
         account = data["account_id"]
         events = tuple(
             SeatEvent(account_id=account, event_time=parse_timestamp(e["event_timestamp"]), **e)
-            for e in data["seat_events"]
+            for e in consumed(data["seat_events"])
         )
         metrics = tuple(SeatMetric(account_id=account, **m) for m in data["seat_metrics"])
         customers = data["customers"]
@@ -228,7 +228,7 @@ class AccountStateSchema(LenientSchema):
             tuple(CustomerAlias(account_id=account, **a) for a in data["customer_aliases"]),
             seeded,
             _sequence_account(account, data["sequence_account"]),
-            tuple(usage_event_of(account, e) for e in data["usage_events"]),
+            tuple(usage_event_of(account, e) for e in consumed(data["usage_events"])),
             tuple(usage_metric_of(account, m) for m in data["usage_metrics"]),
         )
 
