@@ -81,7 +81,7 @@ def build_services(settings: Settings, store: Store | None, clock: Clock | None)
     # Ids follow the clock, which may live in the store, which observes ids as they are minted.
     generator = IdGenerator(lambda: services.clock.now())
     # A seed is judged before the store is opened, so a refused one leaves a new file uncreated.
-    seeded = read_state(settings.seed) if settings.seed is not None else None
+    seeded = None if settings.seed is None else read_state(settings.seed, settings.max_state_bytes)
     store = store or open_store(settings.store, generator.observe, fsync=settings.fsync)
     shared = settings.workers > 1 or store.kind == "postgresql"
     pinned = Pinned()  # the clock and the rules' count, read in one go per request

@@ -18,6 +18,7 @@ from emulator.config import (
     Settings,
     from_environment,
     parse_credential,
+    parse_mebibytes,
     parse_port,
     parse_positive,
     parse_rate_limit,
@@ -103,6 +104,14 @@ def add_serve(serve: argparse.ArgumentParser) -> None:
         help="requests kept in the journal (default 10000; env EMULATOR_JOURNAL_LIMIT)",
     )
     serve.add_argument(
+        "--state-limit",
+        type=flag(parse_mebibytes),
+        metavar="MIB",
+        dest="max_state_bytes",
+        help="the largest document PUT /_emulator/state and --seed take, in MiB (default 64; "
+        "an import peaks near ten times it in memory; env EMULATOR_STATE_LIMIT)",
+    )
+    serve.add_argument(
         "--rate-limit",
         type=flag(parse_rate_limit),
         metavar="COUNT/PERIOD",
@@ -157,6 +166,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         store=args.store,
         fsync=args.fsync,
         journal_limit=args.journal_limit,
+        max_state_bytes=args.max_state_bytes,
         rate_limit=args.rate_limit,
         usage_rate_limit=args.usage_rate_limit,
         admin_token=args.admin_token,

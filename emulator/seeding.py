@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
 
-from emulator.config import ConfigError
+from emulator.config import MIB, ConfigError
 from emulator.domain.state import AccountState
 from emulator.schemas.state import STATE
 
@@ -33,12 +34,19 @@ def read_document(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid JSON or YAML: nested too deeply") from None
 
 
-def read_state(path: Path) -> list[AccountState]:
+def read_state(path: Path, max_bytes: int) -> list[AccountState]:
     """The accounts of a state file, or a ConfigError saying what is wrong with it: the same
-    checks as `PUT /_emulator/state`, the control plane's document and then the schema."""
+    checks as `PUT /_emulator/state`, its size limit, the control plane's document and then
+    the schema."""
     from emulator.http.validation import shared_validator
     from emulator.spec import CONTROL_DOCUMENT
 
+    with contextlib.suppress(OSError):  # a file that cannot be read is said so below
+        if path.stat().st_size > max_bytes:
+            raise ConfigError(
+                f"seed {path}: larger than the state limit of {max_bytes // MIB} MiB"
+                " (--state-limit raises it)"
+            )
     document = read_document(path)
     validator = shared_validator(CONTROL_DOCUMENT)
     problems = validator.body_problems("put", "/_emulator/state", document)

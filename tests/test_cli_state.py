@@ -123,3 +123,33 @@ def test_a_bad_seed_file_stops_the_server_with_a_message(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "seed" in result.stderr and "format" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_seed_over_the_state_limit_stops_the_server_before_it_is_read(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_bytes(
+        b'{"format": "sequence-emulator-state", "version": 1, "accounts": []}' + b" " * 1024 * 1024
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--state-limit",
+            "1",
+        ],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "larger than the state limit of 1 MiB" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -89,6 +89,9 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ["serve", "--usage-rate-limit", "0/min"],
         ["serve", "--usage-rate-limit", "12000/day"],
         ["serve", "--usage-rate-limit", "12000"],
+        ["serve", "--state-limit", "0"],
+        ["serve", "--state-limit", "64MiB"],
+        ["serve", "--state-limit", "\u0666\u0664"],  # an Arabic-Indic 64
         [],
     ],
 )
@@ -111,6 +114,7 @@ def test_bad_flags_exit_2_with_a_message(
         ("--port", "http", "expected a number from 0 to 65535"),
         ("--threads", "0", "expected a whole number of at least 1"),
         ("--credentials", "nocolon", "expected clientId:clientSecret[=accountId]"),
+        ("--state-limit", "5000", "expected a size in MiB from 1 to 4096"),
     ],
 )
 def test_a_refused_flag_says_why(
@@ -131,6 +135,7 @@ def test_a_refused_flag_says_why(
         ("EMULATOR_RATE_LIMIT", "1500/day"),
         ("EMULATOR_USAGE_RATE_LIMIT", "12000 a minute"),
         ("EMULATOR_USAGE_RATE_LIMIT", "\u0661\u0662\u0660\u0660\u0660/min"),
+        ("EMULATOR_STATE_LIMIT", "0"),
     ],
 )
 def test_a_bad_environment_exits_2(
@@ -179,3 +184,14 @@ def test_threads_follow_the_store_unless_asked() -> None:
     assert threads_for(Settings(store="sqlite:x.db")) == 1
     assert threads_for(Settings(store="postgresql://u:p@127.0.0.1:5432/d")) > 1  # waits on I/O
     assert threads_for(Settings(threads=7)) == 7
+
+
+def test_the_state_limit_is_64_mib_unless_the_flag_or_the_variable_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mib = 1024 * 1024
+    assert from_environment({}).max_state_bytes == 64 * mib  # an import peaks near 10x it
+    assert from_environment({"EMULATOR_STATE_LIMIT": "8"}).max_state_bytes == 8 * mib
+    monkeypatch.setenv("EMULATOR_STATE_LIMIT", "8")
+    args = build_parser().parse_args(["serve", "--state-limit", "300"])
+    assert settings_from(args).max_state_bytes == 300 * mib

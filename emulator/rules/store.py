@@ -91,8 +91,9 @@ class Store(UsageStore):
     ) -> list[CustomerSeatBalances]:
         """Every customer's balances at `at`, from the series index, grouped by the customer
         each alias stands for (BEHAVIOUR.md §6, §11)."""
-        in_force = self.seat_events_in_force(account_id, at)
-        directory = self.alias_directory(account_id, in_force.keys())
+        with self.database.read() as c:  # one snapshot: the events and who their aliases are
+            in_force = seat_events.in_force(c, account_id, at)
+            directory = customers.directory(c, account_id, in_force.keys())
         return customer_balances(account_id, in_force, keep, directory)
 
     def count_seat_events(self, account_id: str | None = None) -> int:
