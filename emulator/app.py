@@ -23,7 +23,7 @@ from emulator.http.pipeline import (
     install_response_hooks,
     product_gate,
 )
-from emulator.http.routing import LazyBuildRule
+from emulator.http.routing import EmulatorFlask
 from emulator.http.validation import shared_validator
 from emulator.http.version import Versions
 from emulator.rules import Store, open_store
@@ -45,8 +45,7 @@ def create_app(
     product_validator = shared_validator(PRODUCT_DOCUMENT)
     control_validator = shared_validator(CONTROL_DOCUMENT)
 
-    app = Flask("emulator")
-    app.url_rule_class = LazyBuildRule
+    app = EmulatorFlask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = services

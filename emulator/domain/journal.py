@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from emulator.domain.jsontext import strict_loads
@@ -200,12 +201,21 @@ def kept_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def redacted(name: str, value: str) -> str:
     """The value, or a stand-in when the header carries a credential (keeping its scheme)."""
+    kind = _credential_kind(name)
+    if kind is None:
+        return value
+    scheme = value.split(" ", 1)[0] if " " in value and kind == "authorization" else ""
+    return f"{scheme[:32]} [redacted]".strip()
+
+
+@lru_cache(maxsize=1024)  # every request names the same few headers; a bounded cache
+def _credential_kind(name: str) -> str | None:
+    """None for a header that proves nothing, else "authorization" or "secret"."""
     lowered = name.lower()
     secret = lowered in _SECRET_NAMES or lowered.endswith(_SECRET_SUFFIXES)
     if not secret or lowered in _NOT_SECRET:
-        return value
-    scheme = value.split(" ", 1)[0] if " " in value and "authorization" in lowered else ""
-    return f"{scheme[:32]} [redacted]".strip()
+        return None
+    return "authorization" if "authorization" in lowered else "secret"
 
 
 def _cut(text: str) -> str:

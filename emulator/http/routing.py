@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 from werkzeug.routing import Rule
@@ -43,3 +43,14 @@ class LazyBuildRule(Rule):
             return compiled[0](rule, *args, **kwargs)
 
         return build
+
+
+class EmulatorFlask(Flask):
+    """Flask with lazily built URL rules, and no coroutine check on every hook of every
+    request: the emulator's views and hooks are all plain functions."""
+
+    url_rule_class = LazyBuildRule
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """The function itself (Flask would ask `inspect` each time whether it is async)."""
+        return func
