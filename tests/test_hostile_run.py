@@ -1,14 +1,16 @@
 """A repeatable hostile run: generated bodies, headers, query strings and path segments sent to
 every operation of both OpenAPI documents; never a 5xx, and a 4xx is the envelope and stores
-nothing (BEHAVIOUR.md §3)."""
+nothing, and none hangs (BEHAVIOUR.md §3)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import signal
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -227,6 +229,26 @@ def _assert_envelope(status: int, body: Any) -> None:
     assert isinstance(error.get("errors", []), list), body
 
 
+ANSWER_SECONDS = 10  # far beyond any answer here (milliseconds): only a hang reaches it
+
+
+@contextmanager
+def answered_within(seconds: float, what: str) -> Iterator[None]:
+    """Fail, rather than hang, when a request is not answered in time (the test's thread is
+    the process's main thread, where a timer signal interrupts it)."""
+
+    def hung(*_: object) -> None:
+        raise AssertionError(f"{what} was not answered within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.fixture(scope="module", params=["memory", "sqlite", "postgresql"])
 def client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -276,13 +298,14 @@ def test_hostile_request_is_refused_cleanly(
     request = data.draw(requests(spec, document))
     path = _path(template, ids.get(), request["real"], request["segment"])
     before = client.get("/_emulator/state")
-    response = client.open(
-        path,
-        method=method.upper(),
-        query_string=request["query"],
-        data=request["body"].encode("utf-8", "surrogatepass"),
-        headers=request["headers"],
-    )
+    with answered_within(ANSWER_SECONDS, f"{method.upper()} {path}"):
+        response = client.open(
+            path,
+            method=method.upper(),
+            query_string=request["query"],
+            data=request["body"].encode("utf-8", "surrogatepass"),
+            headers=request["headers"],
+        )
     try:
         assert response.status_code < 500, (method, path, response.get_data(as_text=True)[:500])
         if response.status_code >= 400:
