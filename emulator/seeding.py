@@ -47,7 +47,12 @@ def read_state(path: Path, max_bytes: int) -> list[AccountState]:
                 f"seed {path}: larger than the state limit of {max_bytes // MIB} MiB"
                 " (--state-limit raises it)"
             )
-    document = read_document(path)
+    try:
+        # Loading consumes the lists of events, and YAML may give one list to two places (an
+        # anchor and its alias): each place gets its own.
+        document = _unshared(read_document(path))
+    except RecursionError:
+        raise ConfigError(f"seed {path}: nested too deeply") from None
     validator = shared_validator(CONTROL_DOCUMENT)
     problems = validator.body_problems("put", "/_emulator/state", document)
     if problems:
@@ -60,3 +65,12 @@ def read_state(path: Path, max_bytes: int) -> list[AccountState]:
     except RecursionError:
         raise ConfigError(f"seed {path}: nested too deeply") from None
     return accounts
+
+
+def _unshared(value: Any) -> Any:
+    """`value` with a list or mapping of its own wherever the document shares one."""
+    if isinstance(value, list):
+        return [_unshared(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _unshared(item) for key, item in value.items()}
+    return value

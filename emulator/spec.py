@@ -31,24 +31,36 @@ def load_document(name: str = PRODUCT_DOCUMENT) -> dict[str, Any]:
     copy cached under its content's hash when there is one: reading YAML costs about 25 ms of
     every start, JSON 2 ms."""
     data = documents_dir().joinpath(name).read_bytes()
-    copy = cache_dir() / f"{name}.{hashlib.sha256(data).hexdigest()[:32]}.json"
-    try:
-        cached: dict[str, Any] = json.loads(copy.read_bytes())
-        return cached
-    except (OSError, ValueError):  # none yet, or unreadable: parse the YAML
-        pass
+    copy = _copy_of(name, data)
+    if copy is not None:
+        try:
+            cached: dict[str, Any] = json.loads(copy.read_bytes())
+            return cached
+        except (OSError, ValueError):  # none yet, or unreadable: parse the YAML
+            pass
     document = _parse_yaml(data.decode("utf-8"))
-    _keep(name, copy, document)
+    if copy is not None:
+        _keep(name, copy, document)
     return document
 
 
-def cache_dir() -> Path:
-    """Where parsed documents are kept: $EMULATOR_CACHE_DIR, else the user's cache directory."""
-    chosen = os.environ.get("EMULATOR_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+def cache_dir() -> Path | None:
+    """Where parsed documents are kept: $EMULATOR_CACHE_DIR, else the user's cache directory;
+    None for a user with no home directory (then nothing is cached)."""
+    if os.environ.get("EMULATOR_CACHE_DIR"):
+        return Path(os.environ["EMULATOR_CACHE_DIR"])
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no HOME, and no entry in the password database
+        return None
     return Path(base) / "sequence-emulator"
+
+
+def _copy_of(name: str, data: bytes) -> Path | None:
+    folder = cache_dir()
+    return (
+        None if folder is None else folder / f"{name}.{hashlib.sha256(data).hexdigest()[:32]}.json"
+    )
 
 
 def _parse_yaml(text: str) -> dict[str, Any]:
@@ -73,7 +85,11 @@ def _keep(name: str, copy: Path, document: dict[str, Any]) -> None:
         copy.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed: a process reading it never sees half a file.
         with tempfile.NamedTemporaryFile("w", dir=copy.parent, delete=False) as file:
-            file.write(text)
+            try:
+                file.write(text)
+            except OSError:  # a full disk: leave no half-written file behind
+                os.unlink(file.name)
+                raise
         os.replace(file.name, copy)
         for stale in copy.parent.glob(f"{name}.*.json"):
             if stale != copy:  # a copy of an earlier edit of the document

@@ -241,6 +241,48 @@ def test_a_deleted_metric_keeps_no_totals_and_a_new_one_starts_from_the_events(
     assert calculate(client, metric["id"], "acme", *APRIL).status_code == 404
 
 
+def test_long_values_count_as_distinct_values_and_are_stored(client: FlaskClient) -> None:
+    unique = new_metric(client, aggregationType="UNIQUE", aggregationProperty="u")
+    for text in ("a" * 8000, "a" * 8000, "a" * 7999 + "b", "short"):
+        usage_event(client, "acme", "2024-04-02", u=text)
+    assert value(client, unique) == 3
+    again = new_metric(client, aggregationType="UNIQUE", aggregationProperty="u")
+    assert value(client, again) == 3
+
+
+def test_a_sum_stays_exact_when_a_huge_amount_is_superseded(client: FlaskClient) -> None:
+    body = {"customerAlias": "acme", "eventType": "sent", "eventTimestamp": "2024-04-02"}
+    summed = new_metric(client, aggregationType="SUM", aggregationProperty="n")
+    ok(post_usage(client, **body, customerEventId="a", eventProperties={"n": 10**28}), 201)
+    ok(post_usage(client, **body, customerEventId="b", eventProperties={"n": 1}), 201)
+    ok(post_usage(client, **body, customerEventId="a", eventProperties={"n": 0}), 201)
+    after = new_metric(client, aggregationType="SUM", aggregationProperty="n")
+    assert value(client, summed) == value(client, after) == 1
+
+
+def test_an_amount_beyond_ten_to_the_thousand_is_skipped_not_a_failure(
+    client: FlaskClient,
+) -> None:
+    summed = new_metric(client, aggregationType="SUM", aggregationProperty="n")
+    usage_event(client, "acme", "2024-04-02", n="1" + "0" * 100_000)
+    usage_event(client, "acme", "2024-04-02", n=2)
+    assert ok(calculate(client, summed["id"], "acme", *APRIL))["eventCount"] == 1
+    assert value(client, new_metric(client, aggregationType="SUM", aggregationProperty="n")) == 2
+
+
+def test_events_on_the_last_day_a_date_can_name_supersede_and_count(client: FlaskClient) -> None:
+    metric = new_metric(client)
+    body = {"customerAlias": "acme", "eventType": "sent"}
+    for key, at in (("a", "01:00:00Z"), ("b", "02:00:00Z"), ("b", "03:00:00Z")):
+        stamp = f"9999-12-31T{at}"
+        ok(post_usage(client, **body, customerEventId=key, eventTimestamp=stamp), 201)
+    last = "9999-12-31T23:59:59.999999Z"
+    ok(post_usage(client, **body, customerEventId="c", eventTimestamp=last), 201)
+    for end in ("9999-12-31", last):
+        answer = ok(calculate(client, metric["id"], "acme", "9999-12-31", end))
+        assert answer["value"] == 3, end
+
+
 def test_a_period_may_end_on_the_last_day_a_date_can_name(client: FlaskClient) -> None:
     usage_event(client, "acme", "9999-12-31T23:00:00Z")
     metric = new_metric(client)

@@ -16,6 +16,7 @@ from serving import served
 from emulator.app import create_app
 from emulator.cli import main
 from emulator.config import Settings
+from emulator.seeding import read_state
 from emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,3 +139,17 @@ def test_a_seed_over_the_state_limit_stops_the_server_before_it_is_read(tmp_path
     seed.write_bytes(empty + b" " * 1024 * 1024)
     result = refused_seed(seed, "--state-limit", "1")
     assert "larger than the state limit of 1 MiB" in result.stderr
+
+
+def test_a_yaml_seed_may_give_two_accounts_the_same_events_by_anchor(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(
+        "format: sequence-emulator-state\nversion: 1\naccounts:\n"
+        "  - id: one\n    seatMetrics: []\n    seatEvents: &events\n"
+        "      - {customerAlias: acme, seatType: admin, eventTimestamp: '2024-04-01', total: 3}\n"
+        "    usageEvents: &usage\n"
+        "      - {customerAlias: acme, eventType: sent, eventTimestamp: '2024-04-01'}\n"
+        "  - id: two\n    seatMetrics: []\n    seatEvents: *events\n    usageEvents: *usage\n"
+    )
+    accounts = read_state(seed, 1024 * 1024)
+    assert [(len(a.seat_events), len(a.usage_events)) for a in accounts] == [(1, 1), (1, 1)]

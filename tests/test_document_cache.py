@@ -54,3 +54,13 @@ def test_a_cache_path_that_is_a_file_is_no_error(
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("EMULATOR_CACHE_DIR", str(blocker / "cache"))
     assert load_document(CONTROL_DOCUMENT) == from_yaml(CONTROL_DOCUMENT)
+
+
+def test_a_user_without_a_home_directory_reads_the_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("EMULATOR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert load_document(CONTROL_DOCUMENT) == from_yaml(CONTROL_DOCUMENT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from emulator.domain.usage_calculation import (
     period_end,
     value_text,
 )
-from emulator.domain.usage_metrics import UsageMetric
+from emulator.domain.usage_metrics import UsageMetric, counts_differently
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -77,7 +78,8 @@ def test_numbers_are_json_numbers_or_iso_31_0_text(value: Any, expected: Decimal
 
 def test_values_compare_as_json_values() -> None:
     assert value_text(1, True) == value_text(1.0, True) == value_text(1e0, True)
-    assert value_text(100, True) == value_text(1e2, True) == "n:100"
+    assert value_text(100, True) == value_text(1e2, True) == value_text(100.0, True) == "n:1e2"
+    assert value_text(10**28, True) != value_text(10**28 + 1, True)  # exact, not to 28 digits
     assert value_text(0, True) == value_text(-0.0, True) == value_text(0.000, True)
     assert value_text(0.5, True) == value_text(0.50, True) != value_text(0.05, True)
     assert value_text(1, True) != value_text("1", True)
@@ -86,6 +88,30 @@ def test_values_compare_as_json_values() -> None:
     assert value_text("Ann", False) == value_text("ann", False)
     assert value_text({"a": 1, "b": 2}, True) == value_text({"b": 2, "a": 1}, True)
     assert value_text(None, True) != value_text("null", True)
+
+
+def test_a_value_too_long_or_unstorable_for_a_key_is_kept_as_its_hash() -> None:
+    long, other = "x" * 8000, "x" * 7999 + "y"
+    assert value_text(long, True) == value_text("x" * 8000, True) != value_text(other, True)
+    assert len(value_text(long, True)) < 100
+    for odd in ("a\x00b", "\ud800"):
+        key = value_text(odd, True)
+        assert key.startswith("h:") and key.isascii()
+
+
+def test_amounts_beyond_ten_to_the_thousand_are_not_numbers() -> None:
+    assert number("1" + "0" * 1000) == Decimal(10) ** 1000
+    assert number("1" + "0" * 1001) is None
+    assert number(10**1001) is None
+    assert number("0," + "0" * 2000 + "1") is None
+    assert number("0") == 0
+
+
+def test_sums_are_exact_however_far_apart_their_amounts() -> None:
+    counted = Tally()
+    for amount in (Decimal(10) ** 28, Decimal(1), -(Decimal(10) ** 28), Decimal("1e-900")):
+        counted.merge(1, amount, "a", "a")
+    assert counted.result("SUM").value == Decimal("1." + "0" * 899 + "1")
 
 
 def tally(rule: MetricRule, events: list[tuple[str, dict[str, Any]]]) -> Tally:
@@ -143,3 +169,11 @@ def test_a_negated_filter_passes_values_not_listed_but_never_a_missing_property(
 def test_a_custom_metric_is_refused() -> None:
     with pytest.raises(CustomMetricError):
         MetricRule(metric(aggregation_type="CUSTOM"))
+
+
+def test_only_an_edit_of_what_counts_makes_the_totals_add_up_again() -> None:
+    before = metric(property_filters={"c": ["x"]})
+    assert not counts_differently(before, replace(before, name="renamed", unit="messages"))
+    assert counts_differently(before, replace(before, property_filters={"c": ["y"]}))
+    assert counts_differently(before, replace(before, case_sensitive=False))
+    assert counts_differently(before, replace(before, event_type="other"))

@@ -8,8 +8,10 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ import pytest
 from conftest import basic
 from postgres import PostgresDatabases, PostgresServer
 from serving import ServedProcess, served
+from sqlalchemy import text
+
+from emulator.domain.seat_events import Minted
+from emulator.domain.usage_events import UsageEventDraft
+from emulator.rules import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"PYTHONPATH": str(ROOT), "EMULATOR_LOG_LEVEL": "WARNING"}
@@ -171,3 +178,18 @@ def test_a_database_that_goes_away_answers_503_and_the_emulator_recovers(
             assert page["items"][0]["id"] == created["id"]
     finally:
         server.stop()
+
+
+def test_a_calculation_reads_one_snapshot_while_others_commit(database: str) -> None:
+    # calculate reads day totals, then the part-days' events: a version committed between
+    # them must not be seen by one read and not the other.
+    with open_store(database) as store, open_store(database) as other:
+        with store.database.snapshot() as transaction:
+            level = transaction.scalar(text("SHOW transaction_isolation"))
+            before = transaction.scalar(text("SELECT count(*) FROM usage_events"))
+            mint = lambda: Minted(str(uuid.uuid4()), datetime.now(timezone.utc))  # noqa: E731
+            other.save_usage_event("a1", UsageEventDraft("acme", "sent"), mint)
+            after = transaction.scalar(text("SELECT count(*) FROM usage_events"))
+        assert level == "repeatable read"
+        assert before == after == 0
+        assert other.count_usage_events("a1") == 1

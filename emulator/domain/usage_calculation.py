@@ -6,12 +6,14 @@ the arithmetic; the choices here are marked [decision].
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
+from emulator.domain.seat_event_query import micros
 from emulator.domain.timestamps import parse_timestamp
 from emulator.domain.usage_events import Properties, canonical_json
 from emulator.domain.usage_metrics import CUSTOM, UsageMetric
@@ -23,6 +25,11 @@ _ISO_31_0 = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[ \u2009\u202f][0-9]{3})+|[0-9]+)(
 _TICK = timedelta(microseconds=1)
 _LAST_INSTANT = datetime.max.replace(tzinfo=timezone.utc)
 ZERO = Decimal(0)
+# Amounts a SUM takes lie within 10^±MAX_EXPONENT [decision]: beyond that a value is skipped
+# as not a number. So every sum is exact in EXACT, however events are added and taken away.
+MAX_EXPONENT = 1000
+EXACT = Context(prec=4 * MAX_EXPONENT + 100, Emax=4 * MAX_EXPONENT, Emin=-4 * MAX_EXPONENT)
+_KEPT_KEY = 200  # characters of a value kept as its key; a longer one is kept as its hash
 
 
 class CustomMetricError(ValueError):
@@ -49,32 +56,64 @@ def period_end(text: str) -> datetime:
         return _LAST_INSTANT
 
 
+def end_micros(end: datetime) -> int:
+    """A period's exclusive end in microseconds since the epoch: the last instant a date can
+    name (period_end's answer past it) stands for one microsecond beyond, so that an event at
+    that very instant counts."""
+    return micros(end) + (1 if end == _LAST_INSTANT else 0)
+
+
 def value_text(value: Any, match_case: bool) -> str:
     """A JSON value as filters and UNIQUE compare it, as text a database can keep: numbers by
-    amount (1, 1.0 and 1e0 are one value), text per case, anything else as canonical JSON."""
+    exact amount (1, 1.0 and 1e0 are one value), text per case, anything else as canonical
+    JSON; a long key (or one no database can hold) as its hash, equal where the value is."""
     if isinstance(value, bool):
-        return f"b:{str(value).lower()}"
-    if isinstance(value, int | float):
+        key = f"b:{str(value).lower()}"
+    elif isinstance(value, int | float):
         amount = Decimal(repr(value))
-        if not amount.is_finite():
-            return f"j:{canonical_json(value)}"
-        return f"n:{format(amount.normalize(), 'f') if amount else '0'}"
-    if isinstance(value, str):
-        return f"t:{value if match_case else value.casefold()}"
-    return f"j:{canonical_json(value)}"
+        key = f"n:{_exact(amount)}" if amount.is_finite() else f"j:{canonical_json(value)}"
+    elif isinstance(value, str):
+        key = f"t:{value if match_case else value.casefold()}"
+    else:
+        key = f"j:{canonical_json(value)}"
+    if len(key) <= _KEPT_KEY and "\x00" not in key and _encodable(key):
+        return key
+    return "h:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _exact(amount: Decimal) -> str:
+    """One spelling per amount, with no rounding: its digits without trailing zeros, and the
+    power of ten they are scaled by (normalize() would round to 28 digits)."""
+    if not amount:
+        return "0"
+    sign, digits, exponent = amount.as_tuple()
+    text = "".join(map(str, digits)).rstrip("0")
+    exponent = int(exponent) + len(digits) - len(text)
+    return f"{'-' if sign else ''}{text}e{exponent}"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
 def number(value: Any) -> Decimal | None:
     """A property value as an exact number: a finite JSON number, or text holding an ISO 31-0
-    one."""
+    one, within 10^±MAX_EXPONENT."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        exact = Decimal(repr(value))
-        return exact if exact.is_finite() else None  # 1e400 reads as infinity
-    if isinstance(value, str) and _ISO_31_0.fullmatch(value.strip()):
-        return Decimal(re.sub(r"[ \u2009\u202f]", "", value.strip()).replace(",", "."))
-    return None
+        amount = Decimal(repr(value))
+    elif isinstance(value, str) and _ISO_31_0.fullmatch(value.strip()):
+        amount = Decimal(re.sub(r"[ \u2009\u202f]", "", value.strip()).replace(",", "."))
+    else:
+        return None
+    if not amount.is_finite():  # 1e400 reads as infinity
+        return None
+    return amount if not amount or abs(amount.adjusted()) <= MAX_EXPONENT else None
 
 
 @dataclass(frozen=True)
@@ -150,7 +189,7 @@ class Tally:
     def merge(self, events: int, total: Decimal, min_id: str, max_id: str) -> None:
         """Events already added up elsewhere (their values merged separately)."""
         self.events += events
-        self.total += total
+        self.total = EXACT.add(self.total, total)
         self.min_id = min_id if self.min_id is None else min(self.min_id, min_id)
         self.max_id = max_id if self.max_id is None else max(self.max_id, max_id)
 

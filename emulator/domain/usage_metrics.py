@@ -120,6 +120,22 @@ def updated_usage_metric(metric: UsageMetric, draft: UsageMetricDraft) -> UsageM
     return replace(metric, **_fields(draft))
 
 
+def counts_differently(before: UsageMetric, after: UsageMetric) -> bool:
+    """Whether an edit changes which events count or what they add up to."""
+    return _counting(before) != _counting(after)
+
+
+def _counting(metric: UsageMetric) -> tuple[Any, ...]:
+    return (
+        metric.event_type,
+        metric.aggregation_type,
+        metric.aggregation_property,
+        dict(metric.filters),
+        metric.matches_case,
+        sorted(metric.properties_to_negate or ()),
+    )
+
+
 def deleted_usage_metric(metric: UsageMetric, now: datetime) -> UsageMetric:
     """The metric as DELETE leaves it: gone from the API, `deletedAt` set."""
     return replace(metric, deleted_at=now)

@@ -91,7 +91,7 @@ class Store(UsageStore):
     ) -> list[CustomerSeatBalances]:
         """Every customer's balances at `at`, from the series index, grouped by the customer
         each alias stands for (BEHAVIOUR.md §6, §11)."""
-        with self.database.read() as c:  # one snapshot: the events and who their aliases are
+        with self.database.read() as c:  # one transaction (on SQLite, one snapshot)
             in_force = seat_events.in_force(c, account_id, at)
             directory = customers.directory(c, account_id, in_force.keys())
         return customer_balances(account_id, in_force, keep, directory)

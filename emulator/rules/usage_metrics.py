@@ -10,6 +10,7 @@ from emulator.domain.usage_calculation import Calculation, CalculationRequest
 from emulator.domain.usage_metrics import (
     UsageMetric,
     UsageMetricDraft,
+    counts_differently,
     deleted_usage_metric,
     new_usage_metric,
     updated_usage_metric,
@@ -41,7 +42,8 @@ def update(
         return None
     updated = updated_usage_metric(metric, draft)
     rows.replace(transaction, updated)
-    usage_totals.rebuild(transaction, updated)
+    if counts_differently(metric, updated):  # a new name or unit keeps the totals
+        usage_totals.rebuild(transaction, updated)
     return updated
 
 

@@ -85,5 +85,5 @@ class UsageStore:
         self, account_id: str, metric_id: str, asked: CalculationRequest
     ) -> tuple[UsageMetric, Calculation] | None:
         """A live metric over the customers' events in the period; None if unknown."""
-        with self.database.read() as c:
+        with self.database.snapshot() as c:  # the totals and the part-days seen at one moment
             return usage_metrics.calculate(c, account_id, metric_id, asked)

@@ -5,12 +5,18 @@ ends of its period (BEHAVIOUR.md §12)."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from emulator.domain.seat_event_query import EPOCH
+from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import VOID_ALIAS
-from emulator.domain.usage_calculation import Calculation, MetricRule, Tally
+from emulator.domain.usage_calculation import (
+    EXACT,
+    Calculation,
+    MetricRule,
+    Tally,
+    end_micros,
+)
 from emulator.domain.usage_events import UsageEvent
 from emulator.domain.usage_metrics import CUSTOM, UsageMetric
 from emulator.store import accounts as account_rows
@@ -18,7 +24,7 @@ from emulator.store import usage_events as event_rows
 from emulator.store import usage_metrics as metric_rows
 from emulator.store import usage_totals as totals
 from emulator.store.database import Transaction
-from emulator.store.usage_totals import DayTotal, Place
+from emulator.store.usage_totals import DAY_US, DayTotal, Place
 
 
 def _rules(transaction: Transaction, event: UsageEvent) -> list[MetricRule]:
@@ -55,13 +61,9 @@ def count_out(transaction: Transaction, event: UsageEvent) -> None:
 
 def _find_bounds(transaction: Transaction, rule: MetricRule, place: Place) -> None:
     """Set a place's smallest and largest contributing id again, from its day's events."""
-    start = EPOCH + timedelta(days=place.day)
+    day = (place.day * DAY_US, (place.day + 1) * DAY_US)
     found = event_rows.of_type(
-        transaction,
-        place.account_id,
-        rule.metric.event_type,
-        [place.customer_alias],
-        (start, start + timedelta(days=1)),
+        transaction, place.account_id, rule.metric.event_type, [place.customer_alias], day
     )
     ids = [event_id for event_id, _, _, p in found if rule.contribution(p) is not None]
     totals.set_bounds(transaction, place, min(ids), max(ids))
@@ -86,7 +88,7 @@ def rebuild(transaction: Transaction, metric: UsageMetric) -> None:
         if day is None:
             day = built[place] = DayTotal(0, Decimal(0), event_id, event_id, {})
         day.events += 1
-        day.total += part.amount
+        day.total = EXACT.add(day.total, part.amount)
         day.min_id, day.max_id = min(day.min_id, event_id), max(day.max_id, event_id)
         if part.value is not None:
             day.values[part.value] = day.values.get(part.value, 0) + 1
@@ -116,7 +118,7 @@ def calculate(
     totals, the part-days at either end from the events (CustomMetricError for CUSTOM)."""
     rule = MetricRule(metric)
     tally = Tally()
-    start, end = period
+    start, end = micros(period[0]), end_micros(period[1])
     first, last = totals.whole_days(start, end)
     if first >= last:
         _count_events(transaction, rule, tally, aliases, (start, end))
@@ -130,9 +132,8 @@ def calculate(
     if rule.kind == "UNIQUE":
         found = totals.values_over_days(transaction, metric.account_id, metric.id, chosen, span)
         tally.values |= found
-    day = timedelta(days=1)
-    _count_events(transaction, rule, tally, aliases, (start, EPOCH + first * day))
-    _count_events(transaction, rule, tally, aliases, (EPOCH + last * day, end))
+    _count_events(transaction, rule, tally, aliases, (start, first * DAY_US))
+    _count_events(transaction, rule, tally, aliases, (last * DAY_US, end))
     return tally.result(rule.kind)
 
 
@@ -141,14 +142,14 @@ def _count_events(
     rule: MetricRule,
     tally: Tally,
     aliases: Collection[str],
-    period: tuple[datetime, datetime],
+    span_us: tuple[int, int],
 ) -> None:
-    """Add the contributing events of [start, end) one by one."""
-    if period[0] >= period[1]:
+    """Add the contributing events of [start, end) (microseconds) one by one."""
+    if span_us[0] >= span_us[1]:
         return
     metric = rule.metric
     for event_id, _, _, properties in event_rows.of_type(
-        transaction, metric.account_id, metric.event_type, aliases, period
+        transaction, metric.account_id, metric.event_type, aliases, span_us
     ):
         part = rule.contribution(properties)
         if part is not None:

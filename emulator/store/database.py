@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, func, select
+from sqlalchemy import Engine, create_engine, event, exc, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -29,6 +29,7 @@ APPENDING = "_emulator_append"  # what an append locks where every write takes a
 ALL_ACCOUNTS = 0  # advisory lock taken shared by account writes, exclusively by whole resets
 LOST_STATES = ("08", "57P", "55P03")  # PostgreSQL: no connection, shut down, lock timeout
 LOCK_TIMEOUT_MS = 10_000  # PostgreSQL waits for a lock as long as SQLite's busy timeout
+REPEATABLE_READ = text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
 
 class StoreError(Exception):
@@ -145,6 +146,19 @@ class Database:
                 yield transaction
             return
         with self._transaction(write=False) as transaction:
+            yield transaction
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Transaction]:
+        """Reads that must all see the same committed state: read() on SQLite (a transaction
+        is a snapshot there); on PostgreSQL a read-only repeatable-read transaction, where
+        read()'s statements each see what was committed before them."""
+        if self.dialect_name != "postgresql":
+            with self.read() as transaction:
+                yield transaction
+            return
+        with self._transaction(write=False) as transaction:
+            transaction.run(REPEATABLE_READ)
             yield transaction
 
     def refresh_statistics(self) -> None:

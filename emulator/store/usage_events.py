@@ -68,10 +68,10 @@ def of_type(
     account_id: str,
     event_type: str,
     aliases: Collection[str] | None = None,
-    period: tuple[datetime, datetime] | None = None,
+    span_us: tuple[int, int] | None = None,
 ) -> Iterator[tuple[str, str, datetime, Properties]]:
     """The id, alias, instant and properties of each effective event of a type (VOID never),
-    for some aliases (None: all) in [start, end) (None: whenever)."""
+    for some aliases (None: all) in [start, end) microseconds since the epoch (None: ever)."""
     columns = (events.c.id, events.c.customer_alias, events.c.event_time, events.c.event_properties)
     query = select(*columns).where(
         events.c.account_id == account_id,
@@ -83,9 +83,9 @@ def of_type(
     else:
         chosen = sorted(set(aliases) - {VOID_ALIAS})
         query = query.where(events.c.customer_alias.in_(chosen) if chosen else false())
-    if period is not None:
-        start, end = period
-        query = query.where(events.c.event_time >= micros(start), events.c.event_time < micros(end))
+    if span_us is not None:
+        start, end = span_us
+        query = query.where(events.c.event_time >= start, events.c.event_time < end)
     for row in transaction.rows(query):
         when = EPOCH + timedelta(microseconds=row["event_time"])
         yield row["id"], row["customer_alias"], when, json.loads(row["event_properties"])

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, update
 
 from emulator.domain.seat_event_query import micros
+from emulator.domain.usage_calculation import EXACT
 from emulator.store.database import Transaction
 from emulator.store.statements import Prepared
 from emulator.store.tables import usage_metric_days as days
@@ -90,9 +91,10 @@ def day_of(instant: datetime) -> int:
     return micros(instant) // DAY_US
 
 
-def whole_days(start: datetime, end: datetime) -> tuple[int, int]:
-    """The whole UTC days [first, last) inside [start, end); first >= last when there are none."""
-    return -(-micros(start) // DAY_US), micros(end) // DAY_US
+def whole_days(start_us: int, end_us: int) -> tuple[int, int]:
+    """The whole UTC days [first, last) inside [start, end) (microseconds since the epoch);
+    first >= last when there are none."""
+    return -(-start_us // DAY_US), end_us // DAY_US
 
 
 def add(
@@ -110,7 +112,7 @@ def add(
             key
             | {
                 "events": row["events"] + 1,
-                "total": str(Decimal(row["total"]) + amount),
+                "total": str(EXACT.add(Decimal(row["total"]), amount)),
                 "min_id": min(row["min_id"], event_id),
                 "max_id": max(row["max_id"], event_id),
             },
@@ -132,7 +134,8 @@ def remove(
     if row["events"] == 1:
         transaction.run(FORGET_DAY, key)
         return False
-    less = {"events": row["events"] - 1, "total": str(Decimal(row["total"]) - amount)}
+    total = EXACT.subtract(Decimal(row["total"]), amount)
+    less = {"events": row["events"] - 1, "total": str(total)}
     transaction.run(SET_DAY, key | less | {"min_id": row["min_id"], "max_id": row["max_id"]})
     return event_id in (row["min_id"], row["max_id"])
 
