@@ -38,6 +38,7 @@ def read_state(path: Path, max_bytes: int) -> list[AccountState]:
     """The accounts of a state file, or a ConfigError saying what is wrong with it: the same
     checks as `PUT /_emulator/state`, its size limit, the control plane's document and then
     the schema."""
+    from emulator.http.pipeline import unencodable
     from emulator.http.validation import shared_validator
     from emulator.spec import CONTROL_DOCUMENT
 
@@ -54,7 +55,9 @@ def read_state(path: Path, max_bytes: int) -> list[AccountState]:
     except RecursionError:
         raise ConfigError(f"seed {path}: nested too deeply") from None
     validator = shared_validator(CONTROL_DOCUMENT)
-    problems = validator.body_problems("put", "/_emulator/state", document)
+    # As an HTTP import is: text no database can hold (a NUL, a lone surrogate) is refused.
+    problems = list(unencodable(document, "body"))
+    problems += validator.body_problems("put", "/_emulator/state", document)
     if problems:
         said = "; ".join(f"{problem.field}: {problem.message}" for problem in problems[:10])
         raise ConfigError(f"seed {path}: {said}")

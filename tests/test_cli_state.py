@@ -15,7 +15,7 @@ from serving import served
 
 from emulator.app import create_app
 from emulator.cli import main
-from emulator.config import Settings
+from emulator.config import ConfigError, Settings
 from emulator.seeding import read_state
 from emulator.server import EmulatorServer
 
@@ -153,3 +153,16 @@ def test_a_yaml_seed_may_give_two_accounts_the_same_events_by_anchor(tmp_path: P
     )
     accounts = read_state(seed, 1024 * 1024)
     assert [(len(a.seat_events), len(a.usage_events)) for a in accounts] == [(1, 1), (1, 1)]
+
+
+@pytest.mark.parametrize("odd", ["a\u0000b", "\ud800"])
+def test_a_seed_with_text_no_database_holds_is_refused_naming_the_field(
+    tmp_path: Path, odd: str
+) -> None:
+    event = {"customerAlias": odd, "seatType": "admin", "eventTimestamp": "2024-04-01", "total": 1}
+    account = {"id": "one", "seatMetrics": [], "seatEvents": [event]}
+    seed = tmp_path / "seed.json"
+    document = {"format": "sequence-emulator-state", "version": 1, "accounts": [account]}
+    seed.write_text(json.dumps(document), encoding="utf-8")  # both escaped as \u sequences
+    with pytest.raises(ConfigError, match=r"accounts\.0\.seatEvents\.0\.customerAlias: Not valid"):
+        read_state(seed, 1024 * 1024)
