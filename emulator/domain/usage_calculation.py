@@ -177,6 +177,7 @@ class Tally:
     events: int = 0
     total: Decimal = ZERO
     values: set[str] = field(default_factory=set)
+    values_apart: int = 0  # distinct values counted elsewhere, none of them in `values`
     min_id: str | None = None
     max_id: str | None = None
 
@@ -195,9 +196,8 @@ class Tally:
 
     def result(self, kind: str) -> Calculation:
         """The metric's value: COUNT the events, SUM the amounts, UNIQUE the values."""
-        value = {"SUM": self.total, "UNIQUE": Decimal(len(self.values))}.get(
-            kind, Decimal(self.events)
-        )
+        distinct = Decimal(len(self.values) + self.values_apart)
+        value = {"SUM": self.total, "UNIQUE": distinct}.get(kind, Decimal(self.events))
         return Calculation(self.events, value, self.min_id, self.max_id)
 
 

@@ -129,12 +129,32 @@ def calculate(
         transaction, metric.account_id, metric.id, chosen, span
     ):
         tally.merge(events, total, low, high)
-    if rule.kind == "UNIQUE":
-        found = totals.values_over_days(transaction, metric.account_id, metric.id, chosen, span)
-        tally.values |= found
     _count_events(transaction, rule, tally, aliases, (start, first * DAY_US))
     _count_events(transaction, rule, tally, aliases, (last * DAY_US, end))
+    if rule.kind == "UNIQUE":
+        _distinct_over_days(transaction, metric, tally, chosen, span)
     return tally.result(rule.kind)
+
+
+FEW_VALUES = 500  # part-day values looked up by name; more, and the whole days' are read
+
+
+def _distinct_over_days(
+    transaction: Transaction,
+    metric: UsageMetric,
+    tally: Tally,
+    aliases: Collection[str],
+    span: tuple[int, int],
+) -> None:
+    """Add the whole days' distinct values to the part-days' ones in `tally`: counted by the
+    database when the part-days hold few, else read and joined."""
+    where = (transaction, metric.account_id, metric.id, aliases, span)
+    if len(tally.values) <= FEW_VALUES:
+        apart, known = totals.distinct_values(*where, tally.values)
+        tally.values -= known  # already among the whole days' values
+        tally.values_apart = apart
+    else:
+        tally.values |= totals.values_over_days(*where)
 
 
 def _count_events(

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
 from emulator.domain.seat_event_query import micros
 from emulator.domain.usage_calculation import EXACT
@@ -187,6 +187,22 @@ def over_days(
     )
     for row in transaction.rows(query):
         yield row["events"], Decimal(row["total"]), row["min_id"], row["max_id"]
+
+
+def distinct_values(
+    transaction: Transaction,
+    account_id: str,
+    metric_id: str,
+    aliases: Collection[str],
+    span: tuple[int, int],
+    among: Collection[str],
+) -> tuple[int, set[str]]:
+    """How many distinct values the aliases' contributing events hold over days [first,
+    last), counted by the database; and which of `among` (a few) are some of them."""
+    where = _over(values, account_id, metric_id, aliases, span)
+    count = select(func.count(values.c.value.distinct())).where(*where)
+    known = select(values.c.value).distinct().where(*where, values.c.value.in_(sorted(among)))
+    return int(transaction.scalar(count)), set(transaction.scalars(known)) if among else set()
 
 
 def values_over_days(
