@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from decimal import Decimal
 
 from emulator.domain.seat_event_query import micros
 from emulator.domain.seat_events import VOID_ALIAS
 from emulator.domain.usage_calculation import (
-    EXACT,
     Calculation,
     MetricRule,
     Tally,
@@ -84,14 +82,10 @@ def rebuild(transaction: Transaction, metric: UsageMetric) -> None:
         if part is None:
             continue
         place = _place(metric, alias, when)
-        day = built.get(place)
-        if day is None:
-            day = built[place] = DayTotal(0, Decimal(0), event_id, event_id, {})
-        day.events += 1
-        day.total = EXACT.add(day.total, part.amount)
-        day.min_id, day.max_id = min(day.min_id, event_id), max(day.max_id, event_id)
-        if part.value is not None:
-            day.values[part.value] = day.values.get(part.value, 0) + 1
+        if place in built:
+            built[place].add(event_id, part.amount, part.value)
+        else:
+            built[place] = DayTotal.of(event_id, part.amount, part.value)
     totals.insert(transaction, built)
 
 

@@ -38,21 +38,22 @@ SET_DAY = Prepared(
     )
 )
 FORGET_DAY = Prepared(days.delete().where(DAY))
+SET_BOUNDS = Prepared(
+    update(days).where(DAY).values(min_id=bindparam("min_id"), max_id=bindparam("max_id"))
+)
 VALUE_UP = Prepared(update(values).where(VALUE).values(events=values.c.events + 1))
 NEW_VALUE = Prepared(values.insert())
 FORGET_VALUE = Prepared(values.delete().where(VALUE, values.c.events == 1))
 VALUE_DOWN = Prepared(update(values).where(VALUE).values(events=values.c.events - 1))
-METRIC_DAYS = Prepared(
-    days.delete().where(
-        days.c.account_id == bindparam("account_id"), days.c.metric_id == bindparam("metric_id")
+METRIC_ROWS = [
+    Prepared(
+        table.delete().where(
+            table.c.account_id == bindparam("account_id"),
+            table.c.metric_id == bindparam("metric_id"),
+        )
     )
-)
-METRIC_VALUES = Prepared(
-    values.delete().where(
-        values.c.account_id == bindparam("account_id"),
-        values.c.metric_id == bindparam("metric_id"),
-    )
-)
+    for table in (days, values)
+]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,30 @@ class DayTotal:
     max_id: str
     values: dict[str, int]
 
+    @classmethod
+    def of(cls, event_id: str, amount: Decimal, value: str | None) -> DayTotal:
+        """The totals of one contributing event."""
+        return cls(1, amount, event_id, event_id, {} if value is None else {value: 1})
+
+    def add(self, event_id: str, amount: Decimal, value: str | None) -> None:
+        """One more contributing event."""
+        self.events += 1
+        self.total = EXACT.add(self.total, amount)
+        self.min_id, self.max_id = min(self.min_id, event_id), max(self.max_id, event_id)
+        if value is not None:
+            self.values[value] = self.values.get(value, 0) + 1
+
+
+def _day(row: Mapping[str, Any]) -> DayTotal:
+    """A place's stored totals (its values are kept apart)."""
+    return DayTotal(row["events"], Decimal(row["total"]), row["min_id"], row["max_id"], {})
+
+
+def _row(day: DayTotal) -> dict[str, Any]:
+    """The stored columns of a place's totals, the sum as exact text."""
+    bounds = {"min_id": day.min_id, "max_id": day.max_id}
+    return {"events": day.events, "total": str(day.total)} | bounds
+
 
 def day_of(instant: datetime) -> int:
     """The UTC day (days since the epoch) of an instant."""
@@ -104,19 +129,11 @@ def add(
     key = place.key()
     row = transaction.first(READ_DAY, key)
     if row is None:
-        fresh = {"events": 1, "total": str(amount), "min_id": event_id, "max_id": event_id}
-        transaction.run(NEW_DAY, key | fresh)
+        transaction.run(NEW_DAY, key | _row(DayTotal.of(event_id, amount, None)))
     else:
-        transaction.run(
-            SET_DAY,
-            key
-            | {
-                "events": row["events"] + 1,
-                "total": str(EXACT.add(Decimal(row["total"]), amount)),
-                "min_id": min(row["min_id"], event_id),
-                "max_id": max(row["max_id"], event_id),
-            },
-        )
+        day = _day(row)
+        day.add(event_id, amount, None)
+        transaction.run(SET_DAY, key | _row(day))
     if value is not None and transaction.run(VALUE_UP, key | {"value": value}).rowcount == 0:
         transaction.run(NEW_VALUE, key | {"value": value, "events": 1})
 
@@ -134,35 +151,26 @@ def remove(
     if row["events"] == 1:
         transaction.run(FORGET_DAY, key)
         return False
-    total = EXACT.subtract(Decimal(row["total"]), amount)
-    less = {"events": row["events"] - 1, "total": str(total)}
-    transaction.run(SET_DAY, key | less | {"min_id": row["min_id"], "max_id": row["max_id"]})
-    return event_id in (row["min_id"], row["max_id"])
+    day = _day(row)
+    day.events, day.total = day.events - 1, EXACT.subtract(day.total, amount)
+    transaction.run(SET_DAY, key | _row(day))
+    return event_id in (day.min_id, day.max_id)
 
 
 def set_bounds(transaction: Transaction, place: Place, low: str, high: str) -> None:
     """The smallest and largest contributing id of a place, found again."""
-    key = place.key()
-    row = transaction.first(READ_DAY, key)
-    if row is not None:
-        same = {"events": row["events"], "total": row["total"]}
-        transaction.run(SET_DAY, key | same | {"min_id": low, "max_id": high})
+    transaction.run(SET_BOUNDS, place.key() | {"min_id": low, "max_id": high})
 
 
 def forget(transaction: Transaction, account_id: str, metric_id: str) -> None:
     """Every total of one metric."""
-    which = {"account_id": account_id, "metric_id": metric_id}
-    transaction.run(METRIC_DAYS, which)
-    transaction.run(METRIC_VALUES, which)
+    for rows in METRIC_ROWS:
+        transaction.run(rows, {"account_id": account_id, "metric_id": metric_id})
 
 
 def insert(transaction: Transaction, totals: Mapping[Place, DayTotal]) -> None:
     """Totals added up elsewhere (a metric's totals built again), stored at once."""
-    day_rows = [
-        place.key()
-        | {"events": t.events, "total": str(t.total), "min_id": t.min_id, "max_id": t.max_id}
-        for place, t in totals.items()
-    ]
+    day_rows = [place.key() | _row(t) for place, t in totals.items()]
     value_rows = [
         place.key() | {"value": value, "events": n}
         for place, t in totals.items()
