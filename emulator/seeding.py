@@ -27,7 +27,11 @@ def read_document(path: Path) -> Any:
     import yaml  # only here: a server without a seed never needs it
 
     try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        if path.suffix == ".json":
+            return json.loads(text)
+        # A YAML anchor and its alias are one object in two places; loading a state consumes
+        # its lists, so each place gets its own.
+        return _unshared(yaml.safe_load(text))
     except (ValueError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: not valid JSON or YAML: {error}") from None
     except RecursionError:
@@ -48,12 +52,7 @@ def read_state(path: Path, max_bytes: int) -> list[AccountState]:
                 f"seed {path}: larger than the state limit of {max_bytes // MIB} MiB"
                 " (--state-limit raises it)"
             )
-    try:
-        # Loading consumes the lists of events, and YAML may give one list to two places (an
-        # anchor and its alias): each place gets its own.
-        document = _unshared(read_document(path))
-    except RecursionError:
-        raise ConfigError(f"seed {path}: nested too deeply") from None
+    document = read_document(path)
     validator = shared_validator(CONTROL_DOCUMENT)
     # As an HTTP import is: text no database can hold (a NUL, a lone surrogate) is refused.
     problems = list(unencodable(document, "body"))
