@@ -11,8 +11,10 @@ MAX_DEPTH = 64  # arrays and objects nested in one another, the outermost counti
 
 def strict_loads(data: bytes | str) -> Any:
     """The JSON value in `data`; ValueError, with a message fit for a client, otherwise."""
+    if not isinstance(data, str):  # as json.loads reads bytes: UTF-8, or UTF-16/32 by BOM
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
     try:
-        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite)
+        value = _DECODER.decode(data)
     except RecursionError:  # Python's parser recurses: very deep input exhausts the stack
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     if _openings(data) > MAX_DEPTH and depth(value) > MAX_DEPTH:
@@ -31,6 +33,10 @@ def _finite(text: str) -> float:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number (RFC 8259)")
+
+
+# One decoder for every body: json.loads builds a new one per call when given hooks.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
 
 
 def _openings(data: bytes | str) -> int:
