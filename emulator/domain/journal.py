@@ -188,34 +188,33 @@ def kept_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     kept: dict[str, str] = {}
     budget, left_out = HEADERS_LIMIT, 0
     for name, value in headers:
-        name, shown = _cut(name), _cut(redacted(name, value))
-        if len(name) + len(shown) > budget:
+        shown_name, kind = _name_and_kind(name)
+        shown = _cut(value if kind is None else _stand_in(kind, value))
+        if len(shown_name) + len(shown) > budget:
             left_out += 1
             continue
-        budget -= len(name) + len(shown)
-        kept[name] = shown
+        budget -= len(shown_name) + len(shown)
+        kept[shown_name] = shown
     if left_out:
         kept[LEFT_OUT] = f"{left_out} more headers not kept"
     return kept
 
 
-def redacted(name: str, value: str) -> str:
-    """The value, or a stand-in when the header carries a credential (keeping its scheme)."""
-    kind = _credential_kind(name)
-    if kind is None:
-        return value
+def _stand_in(kind: str, value: str) -> str:
+    """What is kept of a credential: its scheme, if any."""
     scheme = value.split(" ", 1)[0] if " " in value and kind == "authorization" else ""
     return f"{scheme[:32]} [redacted]".strip()
 
 
 @lru_cache(maxsize=1024)  # every request names the same few headers; a bounded cache
-def _credential_kind(name: str) -> str | None:
-    """None for a header that proves nothing, else "authorization" or "secret"."""
+def _name_and_kind(name: str) -> tuple[str, str | None]:
+    """The name as kept, and None for a header that proves nothing, else "authorization" or
+    "secret"."""
     lowered = name.lower()
     secret = lowered in _SECRET_NAMES or lowered.endswith(_SECRET_SUFFIXES)
     if not secret or lowered in _NOT_SECRET:
-        return None
-    return "authorization" if "authorization" in lowered else "secret"
+        return _cut(name), None
+    return _cut(name), "authorization" if "authorization" in lowered else "secret"
 
 
 def _cut(text: str) -> str:

@@ -9,6 +9,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache, partial
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
@@ -41,6 +42,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _READ_SIZE = 64 * 1024
 # Sequence gives its busiest endpoint a rate limit of its own, at the root and under /api.
 _USAGE_EVENTS = frozenset({"/usage-events", "/api/usage-events"})
+_CGI_HEADERS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})  # werkzeug skips both
 
 Gate = Callable[[], None]
 
@@ -48,6 +50,11 @@ Gate = Callable[[], None]
 def current_request() -> Request:
     """The request in hand, unwrapped once: every access through Flask's proxy costs."""
     return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+
+
+def current_g() -> Any:
+    """The request's `g`, unwrapped once for the same reason."""
+    return g._get_current_object()
 
 
 def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator) -> None:
@@ -62,8 +69,9 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         problems = validator.request_problems(req, raw, json_body)
         problems += unseen(odd_text(req, json_body), problems)
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
-        g.body, body_problems = load(loaders.body, json_body, "body")
-        g.query, query_problems = load(loaders.query, query_values(req, loaders), "query")
+        state = current_g()
+        state.body, body_problems = load(loaders.body, json_body, "body")
+        state.query, query_problems = load(loaders.query, query_values(req, loaders), "query")
         problems += unseen(body_problems + query_problems, problems)
         if problems:
             raise validation_error(problems)
@@ -135,6 +143,9 @@ def check_size() -> None:
     limit = req.max_content_length
     if limit is None:
         return
+    # Pinned for the request: Flask's property looks the app's config up on every read,
+    # and werkzeug reads it again for each step of reading the body.
+    req.max_content_length = limit
     if req.method in _BODY_METHODS and req.environ.get("HTTP_TRANSFER_ENCODING") == "chunked":
         size = buffer_chunked(req, limit)
     else:
@@ -193,12 +204,15 @@ def read_json_body() -> tuple[Any, bytes | None]:
 
 def odd_text(req: Request, json_body: Any) -> list[Problem]:
     """The request's strings that no database could store, in the body, query and path."""
-    # JSON carries a surrogate or a NUL only as a \u escape: a body without one needs no walk.
+    # JSON carries a surrogate or a NUL only as a \u escape; a URL's odd text is unprintable
+    # in the path (decoded by the server) or percent-escaped in the query: most need no walk.
     escaped = b"\\u" in req.get_data(cache=True)
+    path, query = req.environ.get("PATH_INFO", ""), req.environ.get("QUERY_STRING", "")
+    in_url = not path.isprintable() or "%" in query or not query.isprintable()
     return [
         *(unencodable(json_body, "body") if escaped else ()),
-        *unencodable(req.args.to_dict(), "query"),
-        *unencodable(req.view_args or {}, "path"),
+        *(unencodable(req.args.to_dict(), "query") if in_url else ()),
+        *(unencodable(req.view_args or {}, "path") if in_url else ()),
     ]
 
 
@@ -245,7 +259,7 @@ def install_response_hooks(
 
     @app.before_request
     def start_clock() -> None:
-        g.started = time.perf_counter()
+        current_g().started = time.perf_counter()
         services.clock.pin()
 
     @app.teardown_request
@@ -254,20 +268,24 @@ def install_response_hooks(
 
     @app.after_request
     def finish(response: Response) -> Response:
-        req = current_request()
+        req, state = current_request(), current_g()
         validator = validators.get((req.blueprint or "").split(".")[0])
         # A 5xx speaks for the emulator (a fault, a database gone), not for the API's document;
         # nor does the 404 for an operation outside the version asked for.
-        checked = "fault" not in g and "outside_version" not in g
+        checked = "fault" not in state and "outside_version" not in state
         if validator is not None and checked and response.status_code < 500:
             response = conformant(validator, response)
         control = req.path.startswith(CONTROL_PREFIX)
         version = API_VERSION if control else answered_version(req.headers.get(VERSION_HEADER))
         response.headers[VERSION_HEADER] = version
-        elapsed_ms = _elapsed_ms()
-        account_id = g.get("account_id")
-        if not control and not g.get("unjournalled"):
-            record(services, lambda: journal_entry(req, services, response, account_id, elapsed_ms))
+        elapsed_ms = _elapsed_ms(state)
+        account_id = state.get("account_id")
+        if not control and not state.get("unjournalled"):
+            dropped = bool(state.get("dropped"))
+            record(
+                services,
+                partial(journal_entry, req, services, response, account_id, elapsed_ms, dropped),
+            )
         log_access(req, response, account_id, elapsed_ms)
         return response
 
@@ -302,10 +320,10 @@ def journal_entry(
     response: Response,
     account_id: str | None,
     elapsed_ms: float,
+    dropped: bool,
 ) -> JournalEntry:
     """What the journal keeps of this request and its response (decoded only when read)."""
     body, body_cut = clipped(_request_bytes(req))
-    dropped = bool(g.get("dropped"))
     answer, answer_cut = clipped(b"" if dropped else response.get_data())
     return JournalEntry(
         sequence=services.journal.next_sequence(),
@@ -313,7 +331,7 @@ def journal_entry(
         method=req.method,
         path=req.path,
         query=req.args.to_dict(),
-        headers=kept_headers(req.headers.items()),
+        headers=kept_headers(headers_of(req.environ)),
         body=body,
         body_truncated=body_cut,
         status=0 if dropped else response.status_code,
@@ -324,6 +342,22 @@ def journal_entry(
     )
 
 
+def headers_of(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers, named as werkzeug names them, read straight from the environ."""
+    return [
+        (name, value)
+        for key, value in environ.items()
+        if (name := _header_name(key)) is not None and (value or key.startswith("HTTP_"))
+    ]
+
+
+@lru_cache(maxsize=1024)  # the same few keys on every request; a bounded cache
+def _header_name(key: str) -> str | None:
+    if key.startswith("HTTP_"):
+        return None if key in _CGI_HEADERS else key[5:].replace("_", "-").title()
+    return key.replace("_", "-").title() if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else None
+
+
 def _request_bytes(req: Request) -> bytes:
     try:
         return req.get_data(cache=True)
@@ -331,8 +365,8 @@ def _request_bytes(req: Request) -> bytes:
         return b""
 
 
-def _elapsed_ms() -> float:
-    started: float = g.get("started", time.perf_counter())
+def _elapsed_ms(state: Any) -> float:
+    started: float = state.get("started", time.perf_counter())
     return round((time.perf_counter() - started) * 1000, 3)
 
 
@@ -358,4 +392,6 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
 
 def printable(text: str) -> str:
     """`text` with what could end or forge a log line escaped as Python writes it (`\\n`)."""
+    if text.isprintable() and "\\" not in text:  # the common case, without the regex
+        return text
     return _UNPRINTABLE.sub(lambda found: found[0].encode("unicode_escape").decode(), text)
