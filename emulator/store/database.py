@@ -84,6 +84,48 @@ class Transaction:
         return [row[0] for row in self.run(statement, params).fetchall()]
 
 
+class _InMemory:
+    """The in-memory database's one connection, used by one thread at a time."""
+
+    def __init__(self, database: Database, transaction: Transaction) -> None:
+        self.database = database
+        self.transaction = transaction
+        self.lock = threading.Lock()
+
+
+class _InMemoryTransaction:
+    """One transaction on the in-memory database: a class, not a generator, as every request
+    opens one."""
+
+    __slots__ = ("_begin", "_memory")
+
+    def __init__(self, memory: _InMemory, begin: str) -> None:
+        self._memory = memory
+        self._begin = begin
+
+    def __enter__(self) -> Transaction:
+        memory = self._memory
+        memory.lock.acquire()
+        try:
+            if memory.database._closed:
+                raise StoreError("the store is closed")
+            memory.transaction._driver.execute(self._begin)
+        except BaseException:
+            memory.lock.release()
+            raise
+        return memory.transaction
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        memory = self._memory
+        try:
+            if kind is None:
+                memory.transaction._driver.execute("COMMIT")
+            else:
+                _sqlite_rollback(memory.transaction._driver)
+        finally:
+            memory.lock.release()
+
+
 class Database:
     """One engine, its pool, and the transactions the rules run in."""
 
@@ -101,21 +143,22 @@ class Database:
         if self.dialect_name == "sqlite" and not in_memory:
             self._writer = WriterLock(str(self.url.database))
         self._write_lock: AbstractContextManager[Any] = self._writer or nullcontext()
-        self._memory_lock = threading.Lock()
         self._closed = False
         # The in-memory database lives in its one connection, held for the store's lifetime.
-        self._memory_driver: Any = (
-            self.engine.raw_connection().driver_connection if in_memory else None
-        )
+        self._memory: _InMemory | None = None
+        if in_memory:
+            driver = self.engine.raw_connection().driver_connection
+            self._memory = _InMemory(self, Transaction(driver, self.dialect))
 
-    @contextmanager
-    def write(self, account_id: str | None) -> Iterator[Transaction]:
+    def write(self, account_id: str | None) -> AbstractContextManager[Transaction]:
         """One write transaction, serialised with every other write to the same account (or,
         without one, to any account), in this process and in all others."""
-        if self._memory_driver is not None:
-            with self._in_memory("BEGIN IMMEDIATE") as transaction:
-                yield transaction
-            return
+        if self._memory is not None:
+            return _InMemoryTransaction(self._memory, "BEGIN IMMEDIATE")
+        return self._write(account_id)
+
+    @contextmanager
+    def _write(self, account_id: str | None) -> Iterator[Transaction]:
         with self._write_lock, self._transaction(write=True) as transaction:
             if self.dialect_name == "postgresql":
                 _lock_account(transaction, account_id)
@@ -132,21 +175,15 @@ class Database:
         with self.write(APPENDING) as transaction:
             yield transaction
 
-    @contextmanager
-    def read(self) -> Iterator[Transaction]:
+    def read(self) -> AbstractContextManager[Transaction]:
         """One read transaction. On PostgreSQL (read committed, where each statement sees
         what was committed before it anyway) the reads run without a transaction, sparing
         two round trips."""
         if self.dialect_name == "postgresql":
-            with self._autocommit() as transaction:
-                yield transaction
-            return
-        if self._memory_driver is not None:
-            with self._in_memory("BEGIN") as transaction:
-                yield transaction
-            return
-        with self._transaction(write=False) as transaction:
-            yield transaction
+            return self._autocommit()
+        if self._memory is not None:
+            return _InMemoryTransaction(self._memory, "BEGIN")
+        return self._transaction(write=False)
 
     @contextmanager
     def snapshot(self) -> Iterator[Transaction]:
@@ -189,21 +226,6 @@ class Database:
                     driver.rollback() if not sqlite else _sqlite_rollback(driver)
                 raise
             driver.commit() if not sqlite else driver.execute("COMMIT")
-
-    @contextmanager
-    def _in_memory(self, begin: str) -> Iterator[Transaction]:
-        """A transaction on the in-memory database's one connection, one thread at a time."""
-        if self._closed:
-            raise StoreError("the store is closed")
-        driver = self._memory_driver
-        with self._memory_lock:
-            driver.execute(begin)
-            try:
-                yield Transaction(driver, self.dialect)
-            except BaseException:
-                _sqlite_rollback(driver)
-                raise
-            driver.execute("COMMIT")
 
     @contextmanager
     def _autocommit(self) -> Iterator[Transaction]:
