@@ -25,7 +25,6 @@ def save(
         transaction,
         rows,
         account_id,
-        draft.customer_event_id,
         lambda current: supersede(current, draft, account_id, mint),
     )
 

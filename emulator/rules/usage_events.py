@@ -23,9 +23,11 @@ class _Counted:
         usage_totals.count_out(transaction, event)
 
     @staticmethod
-    def insert_effective(transaction: Transaction, event: UsageEvent) -> None:
-        rows.insert_effective(transaction, event)
+    def insert_effective(transaction: Transaction, event: UsageEvent) -> bool:
+        if not rows.insert_effective(transaction, event):
+            return False
         usage_totals.count_in(transaction, event)
+        return True
 
 
 COUNTED = _Counted()
@@ -39,7 +41,6 @@ def save(
         transaction,
         COUNTED,
         account_id,
-        draft.customer_event_id,
         lambda current: supersede_usage(current, draft, account_id, mint),
     )
 

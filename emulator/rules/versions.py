@@ -31,8 +31,9 @@ class EventRows(Protocol[E]):
     def retire(self, transaction: Transaction, event: E, /) -> None:
         """A superseded version stops counting."""
 
-    def insert_effective(self, transaction: Transaction, event: E, /) -> None:
-        """Store a new effective version."""
+    def insert_effective(self, transaction: Transaction, event: E, /) -> bool:
+        """Store a new effective version; False, storing nothing, when its customerEventId
+        already has one."""
 
     def insert_versions(
         self, transaction: Transaction, versions: Sequence[E], effective_ids: set[str], /
@@ -44,18 +45,22 @@ def save(
     transaction: Transaction,
     rows: EventRows[E],
     account_id: str,
-    key: str | None,
     supersede: Callable[[E | None], E | None],
 ) -> tuple[E, bool]:
     """Store the version `supersede` makes of the key's current one (None: a retry of it);
     the effective event, and whether it is new."""
-    current = rows.effective(transaction, account_id, key) if key is not None else None
+    # Most events bring a customerEventId not seen before: the insert is tried first, and
+    # the key's current version read only when the insert finds there is one.
+    first = supersede(None)
+    assert first is not None  # with nothing to supersede, there is always a new version
+    if rows.insert_effective(transaction, first):
+        return first, True
+    current = rows.effective(transaction, account_id, first.customer_event_id)
+    assert current is not None  # the insert found it, in this same transaction
     created = supersede(current)
-    if created is None:
-        assert current is not None  # supersession only declines a retry of `current`
+    if created is None:  # a retry of `current`
         return current, False
-    if current is not None:
-        rows.retire(transaction, current)
+    rows.retire(transaction, current)
     rows.insert_effective(transaction, created)
     return created, True
 

@@ -58,12 +58,15 @@ def effective(
     return VERSIONS.effective(transaction, account_id, customer_event_id)
 
 
-def insert_effective(transaction: Transaction, event: SeatEvent) -> None:
-    """Store a new effective version, and count it in its series."""
-    VERSIONS.insert_effective(transaction, event)
+def insert_effective(transaction: Transaction, event: SeatEvent) -> bool:
+    """Store a new effective version, and count it in its series; False, storing nothing,
+    when its customerEventId already has one."""
+    if not VERSIONS.insert_effective(transaction, event):
+        return False
     key = _series_key(event)
     if transaction.run(COUNT_UP, key).rowcount == 0:
         transaction.run(NEW_SERIES, key | {"events": 1})
+    return True
 
 
 def retire(transaction: Transaction, event: SeatEvent) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import ClauseElement, ColumnElement, Table, and_, bindparam, update
@@ -13,9 +13,10 @@ Row = Mapping[str, Any]  # one row by column name
 
 class Prepared:
     """A statement whose text never changes (values come as bindparam()s, no IN lists):
-    compiled on first use by each dialect."""
+    compiled on first use by each dialect. `statement` may be a function of the dialect's
+    name, for the few statements each database spells its own way."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement | Callable[[str], ClauseElement]) -> None:
         self.statement = statement
         self._compiled: dict[str, tuple[str, dict[str, Any]]] = {}
 
@@ -23,7 +24,10 @@ class Prepared:
         """The SQL text and the values bound in the expression, for `dialect`."""
         found = self._compiled.get(dialect.name)
         if found is None:
-            done = self.statement.compile(dialect=dialect)
+            statement = self.statement
+            if not isinstance(statement, ClauseElement):
+                statement = statement(dialect.name)
+            done = statement.compile(dialect=dialect)
             found = self._compiled[dialect.name] = (str(done), dict(done.params))
         return found
 

@@ -42,9 +42,10 @@ def retire(transaction: Transaction, event: UsageEvent) -> None:
     VERSIONS.retire(transaction, event.account_id, event.id)
 
 
-def insert_effective(transaction: Transaction, event: UsageEvent) -> None:
-    """Store a new effective version."""
-    VERSIONS.insert_effective(transaction, event)
+def insert_effective(transaction: Transaction, event: UsageEvent) -> bool:
+    """Store a new effective version; False, storing nothing, when its customerEventId
+    already has one."""
+    return VERSIONS.insert_effective(transaction, event)
 
 
 def insert_versions(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Table, bindparam, literal_column, select, update
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from emulator.store.database import Transaction
 from emulator.store.rows import RowMap
@@ -31,6 +32,7 @@ class Versions(Generic[E]):
         self._version = Prepared(chosen.where(in_account, table.c.id == bindparam("id")))
         self._effective = Prepared(chosen.where(in_account, by_key, table.c.effective == ONE))
         self._insert = Prepared(table.insert())
+        self._insert_first = Prepared(lambda dialect: _unless_effective(table, dialect))
         retire = update(table).where(in_account, table.c.id == bindparam("id"))
         self._retire = Prepared(retire.values(effective=0))
 
@@ -45,9 +47,12 @@ class Versions(Generic[E]):
         row = transaction.first(self._effective, found)
         return None if row is None else self.rows.load(row)
 
-    def insert_effective(self, transaction: Transaction, event: E) -> None:
-        """Store a new effective version."""
-        transaction.run(self._insert, self.rows.values(event) | {"effective": 1})
+    def insert_effective(self, transaction: Transaction, event: E) -> bool:
+        """Store a new effective version; False, storing nothing, when its customerEventId
+        already has one."""
+        values = self.rows.values(event)
+        values["effective"] = 1
+        return bool(transaction.run(self._insert_first, values).rowcount == 1)
 
     def retire(self, transaction: Transaction, account_id: str, event_id: str) -> None:
         """A superseded version stops counting; it stays stored."""
@@ -68,3 +73,13 @@ class Versions(Generic[E]):
         """Every version of the account, in id order."""
         query = select(*self.rows.columns).where(self.table.c.account_id == account_id)
         return [self.rows.load(row) for row in transaction.rows(query.order_by(self.table.c.id))]
+
+
+def _unless_effective(table: Table, dialect: str) -> Insert:
+    """An INSERT of an effective version that does nothing where the customerEventId has one
+    (the unique partial index says so): the upsert each database spells its own way."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.account_id, table.c.customer_event_id],
+        index_where=table.c.effective == ONE,
+    )
