@@ -20,6 +20,7 @@ def unauthorized(message: str) -> ApiError:
     return ApiError(401, "Unauthorized", message, headers=_CHALLENGE)
 
 
+@lru_cache(maxsize=256)  # a client sends the same header on every request; refusals are not kept
 def parse_basic(header: str | None) -> tuple[str, str]:
     """The client id and secret of an `Authorization: Basic ...` header, or a 401."""
     if not header:

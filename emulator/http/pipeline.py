@@ -47,6 +47,16 @@ _CGI_HEADERS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})  # werkze
 Gate = Callable[[], None]
 
 
+def _environ_key(header: str) -> str:
+    """Where the WSGI environ holds a request header."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+_AUTHORIZATION = _environ_key("Authorization")
+_VERSION = _environ_key(VERSION_HEADER)
+_FAULT = _environ_key(FAULT_HEADER)
+
+
 def current_request() -> Request:
     """The request in hand, unwrapped once: every access through Flask's proxy costs."""
     return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
@@ -82,10 +92,11 @@ def product_gate(authenticator: Authenticator, versions: Versions, services: Ser
 
     def gate() -> None:
         req = current_request()
-        identity = authenticator.identify(req.headers.get("Authorization"))
-        g.account_id = identity.account_id
+        environ = req.environ  # headers read where werkzeug's Headers would read them
+        identity = authenticator.identify(environ.get(_AUTHORIZATION))
+        current_g().account_id = identity.account_id
         try:
-            versions.check(req.headers.get(VERSION_HEADER), req.method, route_of(req))
+            versions.check(environ.get(_VERSION), req.method, route_of(req))
         except OutsideVersionError:
             g.outside_version = True  # answers for no operation of the document
             raise
@@ -121,7 +132,7 @@ def check_rate_limit(services: Services, req: Request, client_id: str) -> None:
 def inject_faults(services: Services, account_id: str) -> None:
     """Carry out the Emulator-Fault header, or the first fault rule that fires."""
     req = current_request()
-    header = req.headers.get(FAULT_HEADER)
+    header = req.environ.get(_FAULT)
     if header is not None:
         try:
             action = action_from_header(header)
@@ -276,7 +287,7 @@ def install_response_hooks(
         if validator is not None and checked and response.status_code < 500:
             response = conformant(validator, response)
         control = req.path.startswith(CONTROL_PREFIX)
-        version = API_VERSION if control else answered_version(req.headers.get(VERSION_HEADER))
+        version = API_VERSION if control else answered_version(req.environ.get(_VERSION))
         response.headers[VERSION_HEADER] = version
         elapsed_ms = _elapsed_ms(state)
         account_id = state.get("account_id")
@@ -330,7 +341,7 @@ def journal_entry(
         time=services.clock.now(),
         method=req.method,
         path=req.path,
-        query=req.args.to_dict(),
+        query=req.args.to_dict() if req.environ.get("QUERY_STRING") else {},
         headers=kept_headers(headers_of(req.environ)),
         body=body,
         body_truncated=body_cut,
