@@ -9,6 +9,7 @@ the `serving on` line is printed when a worker accepts a connection, not before.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -151,7 +152,11 @@ def _load_app(settings: Settings, parent: int) -> Any:
     # answers SIGINT, and stops the workers with SIGTERM.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     _die_with_parent(parent)
-    return create_app(settings)
+    app = create_app(settings)
+    # What is built so far lives as long as the worker: frozen, the collector never walks it
+    # again, and a full collection takes a third of the time (it stalled requests ~60 ms).
+    gc.freeze()
+    return app
 
 
 def _die_with_parent(parent: int) -> None:
