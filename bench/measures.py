@@ -168,7 +168,7 @@ def startup() -> dict[str, Any]:
     """Process start to first 201: `serve`, and the plain-Flask app on granian's own command."""
     from bench.servers import granian_command, url_of
 
-    emulator = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--log-level", "WARNING"]
+    emulator = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
     ready = r"serving on (http://127\.0\.0\.1:\d+)"
     mine = statistics.median(_first_201(emulator, ready, lambda url: url) for _ in range(5))
     plain = [granian_command("baseline", 1) for _ in range(5)]

@@ -23,7 +23,8 @@ OTHERS = (
 def table(r: dict[str, Any]) -> str:
     """The results as one Markdown table."""
     head = f"{r['date']} · {r['machine']} · load: {r['load_generator']}"
-    head += f", {r['seconds_per_run']:g} s x {r['runs']} runs (medians) · Prism: {r['prism']}"
+    head += f", {r['seconds_per_run']:g} s x {r['runs']} runs (medians)"
+    head += f", each after {r.get('warmup_seconds', 0):g} s unmeasured · Prism: {r['prism']}"
     lines = [head, "", _row("figure", "emulator", "baseline", "ratio"), _row(*["---"] * 4)]
     for key, label in POSTS:
         lines += _post_rows(r[key], label)

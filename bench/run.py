@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.*, when run as a script
 
 from bench import usage  # noqa: E402
-from bench.load import RUNS, SECONDS, has_wrk, load, median_of  # noqa: E402
+from bench.load import RUNS, SECONDS, WARMUP_SECONDS, has_wrk, load, median_of  # noqa: E402
 from bench.measures import (  # noqa: E402
     create_app_cost,
     fixture_in_a_new_process,
@@ -79,6 +79,7 @@ def main() -> int:
         f"Python {platform.python_version()}",
         "load_generator": "wrk -t2 -c16" if has_wrk() else "python threads (wrk not found)",
         "seconds_per_run": SECONDS,
+        "warmup_seconds": WARMUP_SECONDS,
         "runs": RUNS,
         "prism": "installed" if prism_cli else "skipped: node and npm are not installed",
     }

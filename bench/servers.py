@@ -43,7 +43,7 @@ def reference_tree() -> Iterator[Path | None]:
 @contextmanager
 def emulator_serve(*flags: str) -> Iterator[str]:
     """`python -m emulator serve` itself, on a free port, as a user starts it."""
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--log-level", "WARNING"]
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
     ready = r"serving on (http://127\.0\.0\.1:\d+)"
     with _process([*command, *flags], None, ready, stream="stdout") as url:
         yield url
