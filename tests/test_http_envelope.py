@@ -4,6 +4,8 @@ import base64
 import functools
 import json
 import logging
+from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 from conftest import SEQUENCE_EXAMPLE, PostEvent, basic
@@ -256,3 +258,20 @@ def test_a_cursor_beyond_any_instant_is_a_400_on_it(client: FlaskClient, instant
     response = client.get(f"/seat-events?sortBy=eventTimestamp&after={cursor}", headers=basic())
     assert response.status_code == 400
     assert [p["key"] for p in response.get_json()["error"]["errors"]] == ["after"]
+
+
+@pytest.mark.parametrize(
+    "returned",
+    [
+        ({"b": 1, "a": [1, {"z": None, "y": "é\u2028"}], "d": Decimal("1.50")}, 201),
+        ({"at": datetime(2024, 1, 1, tzinfo=timezone.utc), "big": 1.5e300}, 200),
+        ({}, 404),
+    ],
+)
+def test_views_json_is_written_as_flask_writes_it(
+    app: Flask, returned: tuple[dict[str, object], int]
+) -> None:
+    with app.test_request_context("/"):
+        mine, flasks = app.make_response(returned), Flask.make_response(app, returned)
+    assert mine.get_data() == flasks.get_data()
+    assert (mine.status, dict(mine.headers)) == (flasks.status, dict(flasks.headers))

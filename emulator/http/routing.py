@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 from werkzeug.routing import Rule
@@ -46,11 +48,40 @@ class LazyBuildRule(Rule):
 
 
 class EmulatorFlask(Flask):
-    """Flask with lazily built URL rules, and no coroutine check on every hook of every
-    request: the emulator's views and hooks are all plain functions."""
+    """Flask with lazily built URL rules, no coroutine check on every hook of every request
+    (the emulator's views and hooks are all plain functions), and a view's `(dict, status)`
+    written as JSON without Flask's general conversion."""
 
     url_rule_class = LazyBuildRule
+    _json_writer: tuple[Callable[[Any], str], str] | None = None  # encode, and the mimetype
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """The function itself (Flask would ask `inspect` each time whether it is async)."""
         return func
+
+    def make_response(self, rv: ResponseReturnValue) -> Response:
+        """The JSON a view returns with its status, as Flask's JSON provider writes it
+        (compact, keys sorted, one encoder for every response); anything else as Flask
+        makes it."""
+        if type(rv) is tuple and len(rv) == 2 and type(rv[0]) is dict and type(rv[1]) is int:
+            writer = self._json_writer or self._compact_writer()
+            if writer is not None:
+                encode, mimetype = writer
+                return self.response_class(encode(rv[0]) + "\n", status=rv[1], mimetype=mimetype)
+        return super().make_response(rv)
+
+    def _compact_writer(self) -> tuple[Callable[[Any], str], str] | None:
+        """The provider's own settings as one encoder; None where Flask would indent."""
+        provider = self.json
+        if not isinstance(provider, DefaultJSONProvider):
+            return None
+        if (provider.compact is None and self.debug) or provider.compact is False:
+            return None
+        encoder = json.JSONEncoder(
+            default=provider.default,
+            ensure_ascii=provider.ensure_ascii,
+            sort_keys=provider.sort_keys,
+            separators=(",", ":"),
+        )
+        self._json_writer = (encoder.encode, provider.mimetype)
+        return self._json_writer
