@@ -13,7 +13,9 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
+    literal_column,
     select,
+    true,
     update,
 )
 
@@ -96,13 +98,18 @@ def insert_versions(
     )
 
 
-def in_force_query() -> Select[Any]:
+def in_force_query(*, lateral: bool = False) -> Select[Any]:
     """Per series of the account (VOID excluded), its latest effective event at or before
     :at; ties on the instant go to the greater id (the later received). One index seek per
-    series of the account, no scan of events."""
+    series of the account, no scan of events.
+
+    SQLite finds each series' latest id by a correlated subquery, then its row by the primary
+    key. PostgreSQL (`lateral`) reads the row in the seek itself, a LATERAL join SQLite lacks:
+    half the index lookups. The constant LIMIT lets PostgreSQL keep one generic plan for the
+    prepared statement rather than plan it again on every call."""
     inner = events.alias("inner_events")
     latest = (
-        select(inner.c.id)
+        select(*(inner.c[column.name] for column in EVENTS.columns) if lateral else [inner.c.id])
         .where(
             inner.c.account_id == series.c.account_id,
             inner.c.customer_alias == series.c.customer_alias,
@@ -111,23 +118,26 @@ def in_force_query() -> Select[Any]:
             inner.c.event_time <= bindparam("at"),
         )
         .order_by(inner.c.event_time.desc(), inner.c.id.desc())
-        .limit(1)
-        .correlate(series)
-        .scalar_subquery()
+        .limit(literal_column("1"))
     )
-    joined = series.join(
-        events, and_(events.c.account_id == series.c.account_id, events.c.id == latest)
-    )
+    if lateral:
+        found = latest.lateral("latest")
+        query = select(*found.c).select_from(series.join(found, true()))
+    else:
+        subquery = latest.correlate(series).scalar_subquery()
+        joined = series.join(
+            events, and_(events.c.account_id == series.c.account_id, events.c.id == subquery)
+        )
+        query = select(*EVENTS.columns).select_from(joined)
     return (
-        select(*EVENTS.columns)
-        .select_from(joined)
-        .where(series.c.account_id == bindparam("account_id"))
+        query.where(series.c.account_id == bindparam("account_id"))
         .where(series.c.customer_alias != VOID_ALIAS)
         .order_by(series.c.customer_alias, series.c.seat_type)
     )
 
 
 IN_FORCE = Prepared(in_force_query())
+IN_FORCE_LATERAL = Prepared(in_force_query(lateral=True))  # PostgreSQL's
 SERIES_ALIASES = Prepared(
     select(series.c.customer_alias).where(series.c.account_id == bindparam("account_id")).distinct()
 )
@@ -135,7 +145,8 @@ SERIES_ALIASES = Prepared(
 
 def in_force(transaction: Transaction, account_id: str, at_micros: int) -> list[SeatEvent]:
     """The event in force at `at` of every series of the account (VOID excluded)."""
-    rows = transaction.rows(IN_FORCE, {"account_id": account_id, "at": at_micros})
+    statement = IN_FORCE_LATERAL if transaction.dialect.name == "postgresql" else IN_FORCE
+    rows = transaction.rows(statement, {"account_id": account_id, "at": at_micros})
     return [EVENTS.load(row) for row in rows]
 
 
