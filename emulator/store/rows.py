@@ -7,7 +7,7 @@ microseconds since the epoch. A customer's nested fields travel as JSON in `deta
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 def instant(value: int | None) -> datetime | None:
     """A stored instant, or None."""
-    return None if value is None else EPOCH + timedelta(microseconds=value)
+    return None if value is None else EPOCH + timedelta(0, 0, value)  # days, seconds, micros
 
 
 def stored_instant(value: datetime | None) -> int | None:
@@ -39,16 +39,30 @@ def stored_instant(value: datetime | None) -> int | None:
 
 
 class RowMap(Generic[T]):
-    """Maps one dataclass to the columns of one table that share its field names."""
+    """Maps one dataclass to the columns of one table that share its field names, listed in
+    the order of its fields."""
 
     def __init__(self, kind: Callable[..., T], table: Table) -> None:
         self.kind = kind
         self.table = table
-        names = {field.name for field in fields(kind)}  # type: ignore[arg-type]
-        self.columns = [column for column in table.columns if column.name in names]
+        names = [field.name for field in fields(kind)]  # type: ignore[arg-type]
+        self.columns = [table.c[name] for name in names if name in table.c]
         self.instants = self._marked("instant")
         self.json = self._marked("json")
         self.booleans = self._marked("boolean")
+        # What load() does to each converted column, worked out once; the rest are as read.
+        loaders: dict[str, Callable[[Any], Any]] = {
+            **dict.fromkeys(self.instants, instant),
+            **dict.fromkeys(self.json, _json_value),
+            **dict.fromkeys(self.booleans, _boolean),
+        }
+        self._plain = tuple(c.name for c in self.columns if c.name not in loaders)
+        self._loaders = tuple(loaders.items())
+        self._converted = tuple(
+            (index, loaders[column.name])
+            for index, column in enumerate(self.columns)
+            if column.name in loaders
+        )
 
     def _marked(self, mark: str) -> set[str]:
         return {column.name for column in self.columns if column.info.get(mark)}
@@ -66,14 +80,18 @@ class RowMap(Generic[T]):
 
     def load(self, row: Row) -> T:
         """The item a row holds."""
-        values = {column.name: row[column.name] for column in self.columns}
-        for name in self.instants:
-            values[name] = instant(values[name])
-        for name in self.json:
-            values[name] = None if values[name] is None else _json_value(values[name])
-        for name in self.booleans:
-            values[name] = None if values[name] is None else bool(values[name])
+        values = {name: row[name] for name in self._plain}
+        for name, loader in self._loaders:
+            values[name] = loader(row[name])
         return self.kind(**values)
+
+    def load_values(self, row: Sequence[Any]) -> T:
+        """The item a row of `columns`, in their order, holds; every field has its column.
+        Cheaper than load() where many rows are read."""
+        values = list(row)
+        for index, loader in self._converted:
+            values[index] = loader(values[index])
+        return self.kind(*values)
 
 
 def _json_text(value: Any) -> str:
@@ -81,9 +99,14 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _json_value(text: str) -> Any:
-    """A stored JSON value."""
-    return json.loads(text)
+def _json_value(text: str | None) -> Any:
+    """A stored JSON value, or None."""
+    return None if text is None else json.loads(text)
+
+
+def _boolean(value: int | None) -> bool | None:
+    """A stored boolean, or None."""
+    return None if value is None else bool(value)
 
 
 EVENTS: RowMap[SeatEvent] = RowMap(SeatEvent, tables.seat_events)

@@ -146,8 +146,8 @@ SERIES_ALIASES = Prepared(
 def in_force(transaction: Transaction, account_id: str, at_micros: int) -> list[SeatEvent]:
     """The event in force at `at` of every series of the account (VOID excluded)."""
     statement = IN_FORCE_LATERAL if transaction.dialect.name == "postgresql" else IN_FORCE
-    rows = transaction.rows(statement, {"account_id": account_id, "at": at_micros})
-    return [EVENTS.load(row) for row in rows]
+    found = transaction.run(statement, {"account_id": account_id, "at": at_micros}).fetchall()
+    return [EVENTS.load_values(row) for row in found]
 
 
 def series_aliases(transaction: Transaction, account_id: str) -> list[str]:
