@@ -41,19 +41,21 @@ def dump_balances(customers: list[CustomerSeatBalances]) -> dict[str, Any]:
 
 
 def _customer(customer: CustomerSeatBalances) -> dict[str, Any]:
-    """A customer's balances, as Sequence's CustomerSeatBalances."""
+    """A customer's balances, as Sequence's CustomerSeatBalances. The customer's change time
+    is one of its balances': each instant is formatted once."""
+    stamps = {balance.change_time: format_utc(balance.change_time) for balance in customer.balances}
     return {
         "id": customer.id,
         "sequenceAccountId": customer.account_id,
         "legalName": customer.legal_name,
         "customerAliases": list(customer.aliases),
         "total": customer.total,
-        "changeTimestamp": format_utc(customer.change_time),
+        "changeTimestamp": stamps[customer.change_time],
         "balances": [
             {
                 "seatType": balance.seat_type,
                 "total": balance.total,
-                "changeTimestamp": format_utc(balance.change_time),
+                "changeTimestamp": stamps[balance.change_time],
             }
             for balance in customer.balances
         ],
