@@ -136,8 +136,7 @@ def in_force_query(*, lateral: bool = False) -> Select[Any]:
     )
 
 
-IN_FORCE = Prepared(in_force_query())
-IN_FORCE_LATERAL = Prepared(in_force_query(lateral=True))  # PostgreSQL's
+IN_FORCE = Prepared(lambda dialect: in_force_query(lateral=dialect == "postgresql"))
 SERIES_ALIASES = Prepared(
     select(series.c.customer_alias).where(series.c.account_id == bindparam("account_id")).distinct()
 )
@@ -145,8 +144,7 @@ SERIES_ALIASES = Prepared(
 
 def in_force(transaction: Transaction, account_id: str, at_micros: int) -> list[SeatEvent]:
     """The event in force at `at` of every series of the account (VOID excluded)."""
-    statement = IN_FORCE_LATERAL if transaction.dialect.name == "postgresql" else IN_FORCE
-    found = transaction.run(statement, {"account_id": account_id, "at": at_micros}).fetchall()
+    found = transaction.run(IN_FORCE, {"account_id": account_id, "at": at_micros}).fetchall()
     return [EVENTS.load_values(row) for row in found]
 
 
