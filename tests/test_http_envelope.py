@@ -240,6 +240,19 @@ def test_text_no_database_can_hold_is_a_400_on_its_field_and_nothing_is_stored(
     assert client.get(path, headers=basic()).get_json()["items"] == []
 
 
+@pytest.mark.parametrize("field", ["customerAlias", "customerEventId"])
+def test_a_surrogate_sent_as_raw_bytes_is_a_400_and_nothing_is_stored(
+    client: FlaskClient, field: str
+) -> None:
+    event = {**SEQUENCE_EXAMPLE, field: "PLACEHOLDER"}
+    body = json.dumps(event).encode().replace(b"PLACEHOLDER", b"a\xed\xa0\x80")  # U+D800
+    headers = {**basic(), "Content-Type": "application/json"}
+    response = client.post("/seat-events", data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["errors"][0]["key"] == "body"
+    assert client.get("/seat-events", headers=basic()).get_json()["items"] == []
+
+
 def test_a_nul_in_a_query_parameter_is_a_400_on_it(client: FlaskClient) -> None:
     response = client.get("/seat-events?customerAlias=a%00b", headers=basic())
     assert response.status_code == 400

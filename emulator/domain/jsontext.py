@@ -11,8 +11,10 @@ MAX_DEPTH = 64  # arrays and objects nested in one another, the outermost counti
 
 def strict_loads(data: bytes | str) -> Any:
     """The JSON value in `data`; ValueError, with a message fit for a client, otherwise."""
-    if not isinstance(data, str):  # as json.loads reads bytes: UTF-8, or UTF-16/32 by BOM
-        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    if not isinstance(data, str):
+        # UTF-8, or UTF-16/32 by BOM, as json.loads reads bytes; but strictly: a surrogate
+        # encoded as bytes (ED A0 80) is not UTF-8, and no database could store it as text.
+        data = data.decode(json.detect_encoding(data))
     try:
         value = _DECODER.decode(data)
     except RecursionError:  # Python's parser recurses: very deep input exhausts the stack
