@@ -87,9 +87,10 @@ class Transaction:
 class _InMemory:
     """The in-memory database's one connection, used by one thread at a time."""
 
-    def __init__(self, database: Database, transaction: Transaction) -> None:
+    def __init__(self, database: Database, driver: Any) -> None:
         self.database = database
-        self.transaction = transaction
+        self.driver = driver
+        self.transaction = Transaction(driver, database.dialect)
         self.lock = threading.Lock()
 
 
@@ -109,7 +110,7 @@ class _InMemoryTransaction:
         try:
             if memory.database._closed:
                 raise StoreError("the store is closed")
-            memory.transaction._driver.execute(self._begin)
+            memory.driver.execute(self._begin)
         except BaseException:
             memory.lock.release()
             raise
@@ -119,9 +120,9 @@ class _InMemoryTransaction:
         memory = self._memory
         try:
             if kind is None:
-                memory.transaction._driver.execute("COMMIT")
+                memory.driver.execute("COMMIT")
             else:
-                _sqlite_rollback(memory.transaction._driver)
+                _sqlite_rollback(memory.driver)
         finally:
             memory.lock.release()
 
@@ -148,7 +149,7 @@ class Database:
         self._memory: _InMemory | None = None
         if in_memory:
             driver = self.engine.raw_connection().driver_connection
-            self._memory = _InMemory(self, Transaction(driver, self.dialect))
+            self._memory = _InMemory(self, driver)
 
     def write(self, account_id: str | None) -> AbstractContextManager[Transaction]:
         """One write transaction, serialised with every other write to the same account (or,
