@@ -3,6 +3,7 @@ when opened and keeps its data (BEHAVIOUR.md §9)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -40,6 +41,12 @@ V5_DAYS = """CREATE TABLE usage_days (account_id TEXT NOT NULL, event_type TEXT 
     customer_alias TEXT NOT NULL, day INTEGER NOT NULL, events INTEGER NOT NULL,
     min_id TEXT NOT NULL, max_id TEXT NOT NULL,
     PRIMARY KEY (account_id, event_type, customer_alias, day))"""
+
+
+def minting() -> Callable[[], Minted]:
+    """Ids from a fresh generator, every version received at INSTANT."""
+    new_id = IdGenerator(Clock().now)
+    return lambda: Minted(new_id(), INSTANT)
 
 
 def as_version(store: Store, version: int, *statements: str) -> None:
@@ -85,10 +92,9 @@ def test_version_3_gains_account_details_and_emails_without_archived_contacts(
     kind: str, new_store_spec: NewStore
 ) -> None:
     spec = new_store_spec(kind)
-    new_id = IdGenerator(Clock().now)
     with open_store(spec) as store:
         draft = CustomerDraft("Acme", LONDON, CONTACTS, "TAXED")
-        acme = store.create_customer("a1", draft, lambda: Minted(new_id(), INSTANT))
+        acme = store.create_customer("a1", draft, minting())
         store.archive_contact("a1", acme.id, acme.contacts[1].id, INSTANT)
         as_version_3(store)
 
@@ -113,8 +119,7 @@ def test_version_4_gains_usage_events_and_metrics_and_keeps_its_seat_events(
     kind: str, new_store_spec: NewStore
 ) -> None:
     spec = new_store_spec(kind)
-    new_id = IdGenerator(Clock().now)
-    mint = lambda: Minted(new_id(), INSTANT)  # noqa: E731
+    mint = minting()
     with open_store(spec) as store:
         seat = store.save_seat_event("a1", SeatEventDraft("acme", "admin", "2024-05-01", 3), mint)
         as_version_4(store)
@@ -136,8 +141,7 @@ def test_version_5_adds_up_its_metrics_totals_and_calculates_as_before(
     kind: str, new_store_spec: NewStore
 ) -> None:
     spec = new_store_spec(kind)
-    new_id = IdGenerator(Clock().now)
-    mint = lambda: Minted(new_id(), INSTANT)  # noqa: E731
+    mint = minting()
     asked = CalculationRequest(frozenset({"acme"}), APRIL, MAY)
     with open_store(spec) as store:
         for n in range(12):
