@@ -132,3 +132,12 @@ def test_the_view_rule_catches_every_way_into_storage(source: str) -> None:
 )
 def test_the_view_rule_lets_views_use_the_rules_and_the_domain(source: str) -> None:
     assert not storage_imports(imports_in(source, "emulator.api"))
+
+
+def test_every_module_of_the_package_stays_under_400_lines() -> None:
+    long = {
+        module_name(path): n
+        for path in modules("")
+        if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}, "split these by concern"

@@ -8,7 +8,7 @@ import pytest
 from conftest import basic
 from flask.testing import FlaskClient
 
-from emulator.http.pipeline import printable
+from emulator.http.access_log import printable
 
 FORGED = '127.0.0.1 "DELETE /seat-events" 204 0.1ms account=forged'
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -18,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from emulator.domain.faults import InvalidFaultHeaderError, action_from_header
 from emulator.domain.journal import JournalEntry, clipped, kept_headers
 from emulator.domain.jsontext import strict_loads
+from emulator.http.access_log import log_access
 from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
@@ -34,7 +34,6 @@ from emulator.http.version import (
 from emulator.services import Services
 from emulator.store import StoreUnavailableError
 
-access_log = logging.getLogger("emulator.access")
 logger = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_emulator"
@@ -379,30 +378,3 @@ def _request_bytes(req: Request) -> bytes:
 def _elapsed_ms(state: Any) -> float:
     started: float = state.get("started", time.perf_counter())
     return round((time.perf_counter() - started) * 1000, 3)
-
-
-def log_access(req: Request, response: Response, account_id: str | None, elapsed_ms: float) -> None:
-    """One line per request: who, what, how it ended, how long it took."""
-    if not access_log.isEnabledFor(logging.INFO):
-        return
-    access_log.info(
-        '%s "%s %s" %s %.1fms account=%s',
-        req.remote_addr,
-        printable(req.method),
-        printable(req.full_path.rstrip("?")),
-        response.status_code,
-        elapsed_ms,
-        account_id or "-",
-    )
-
-
-# Control characters (a %0A decoded from the path), Unicode line breaks, and the backslash
-# that would make an escape ambiguous.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
-
-
-def printable(text: str) -> str:
-    """`text` with what could end or forge a log line escaped as Python writes it (`\\n`)."""
-    if text.isprintable() and "\\" not in text:  # the common case, without the regex
-        return text
-    return _UNPRINTABLE.sub(lambda found: found[0].encode("unicode_escape").decode(), text)
