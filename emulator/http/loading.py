@@ -15,21 +15,34 @@ from flask import Request
 from marshmallow import Schema, ValidationError
 
 from emulator.http.errors import Problem
+from emulator.http.fastload import ASK_MARSHMALLOW, CompiledLoad, compile_load
 
 _ATTRIBUTE = "sequence_emulator_loaders"
+
+
+@dataclass(frozen=True)
+class Loader:
+    """A schema, and its compiled load where it has one."""
+
+    schema: Schema
+    compiled: CompiledLoad | None
+
+    @classmethod
+    def of(cls, schema: Schema | None) -> Loader | None:
+        return None if schema is None else cls(schema, compile_load(schema))
 
 
 @dataclass(frozen=True)
 class Loaders:
     """The schemas that turn a route's body and query string into domain objects."""
 
-    body: Schema | None = None
-    query: Schema | None = None
+    body: Loader | None = None
+    query: Loader | None = None
 
 
-def attach(view: Callable[..., Any], loaders: Loaders) -> None:
+def attach(view: Callable[..., Any], body: Schema | None, query: Schema | None) -> None:
     """Declare which schemas load a view's input."""
-    setattr(view, _ATTRIBUTE, loaders)
+    setattr(view, _ATTRIBUTE, Loaders(Loader.of(body), Loader.of(query)))
 
 
 def loaders_of(view: Callable[..., Any] | None) -> Loaders:
@@ -42,18 +55,22 @@ def query_values(req: Request, loaders: Loaders) -> dict[str, Any]:
     """The query string by name: the first value of each, or every value of the parameters
     the query schema lists as `repeated` (Sequence's `customerAlias` of usage events)."""
     values: dict[str, Any] = req.args.to_dict()
-    for name in getattr(loaders.query, "repeated", ()):
+    for name in getattr(loaders.query and loaders.query.schema, "repeated", ()):
         if name in req.args:
             values[name] = req.args.getlist(name)
     return values
 
 
-def load(schema: Schema | None, data: Any, prefix: str) -> tuple[Any, list[Problem]]:
+def load(loader: Loader | None, data: Any, prefix: str) -> tuple[Any, list[Problem]]:
     """The loaded value, or the schema's problems named `<prefix>.<field>`."""
-    if schema is None:
+    if loader is None:
         return None, []
+    if loader.compiled is not None:
+        loaded = loader.compiled(data)
+        if loaded is not ASK_MARSHMALLOW:
+            return loaded, []
     try:
-        return schema.load(data), []
+        return loader.schema.load(data), []
     except ValidationError as error:
         return None, problems_of(error.messages, prefix)
 

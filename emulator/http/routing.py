@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 from werkzeug.routing import Rule
 
-from emulator.http.loading import Loaders, attach
+from emulator.http.loading import attach
 
 View = Callable[..., ResponseReturnValue]
 
@@ -27,7 +27,7 @@ def route(
     query: Schema | None = None,
 ) -> None:
     """One method on one path, with the schemas that load its input before it runs."""
-    attach(view, Loaders(body=body, query=query))
+    attach(view, body, query)
     # OPTIONS is not part of Sequence's API; Flask still answers HEAD for GET.
     blueprint.add_url_rule(rule, view_func=view, methods=[method], provide_automatic_options=False)
 
