@@ -69,7 +69,18 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
 def _wrk(url: str, kind: str, seconds: float) -> dict[str, float]:
     script_path = str(ROOT / "bench" / KINDS[kind][0])
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{seconds:g}s", "--latency", "-s", script_path, url],
+        [
+            "wrk",
+            "-t2",
+            "-c16",
+            f"-d{seconds:g}s",
+            "--latency",
+            "-s",
+            script_path,
+            url,
+            "--",
+            _run_id(),
+        ],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -80,6 +91,11 @@ def _wrk(url: str, kind: str, seconds: float) -> dict[str, float]:
     if non_2xx:
         raise RuntimeError(f"{url}: {non_2xx.group(1)} requests failed:\n{out}")
     return {"rps": rps, "p50_ms": _percentile(out, "50%"), "p99_ms": _percentile(out, "99%")}
+
+
+def _run_id() -> str:
+    """A name no other run of the load has used: its events are new, never retries."""
+    return f"{os.getpid()}-{time.time_ns()}"
 
 
 def _percentile(out: str, label: str) -> float:
@@ -95,13 +111,14 @@ def _python_load(url: str, kind: str, seconds: float) -> dict[str, float]:
     host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     stop = time.monotonic() + seconds
+    run = _run_id()
 
     def worker(n: int) -> None:
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
         i = 0
         while time.monotonic() < stop:
             i += 1
-            body = json.dumps({**event, "customerEventId": f"py-{n}-{i}"})
+            body = json.dumps({**event, "customerEventId": f"py-{run}-{n}-{i}"})
             started = time.perf_counter()
             connection.request("POST", path, body, AUTH)
             connection.getresponse().read()
