@@ -173,7 +173,7 @@ def verdicts(
         content_type="application/json" if data is not None else None,
     )
     with context:
-        parsed, raw = read_json_body()
+        parsed, raw = read_json_body(request)
         validator = VALIDATORS["control" if path.startswith("/_emulator") else "product"]
         return validator.fast_accepts(request, raw, parsed), validator.authority_problems(
             request, raw

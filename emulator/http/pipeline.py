@@ -43,7 +43,7 @@ _READ_SIZE = 64 * 1024
 _USAGE_EVENTS = frozenset({"/usage-events", "/api/usage-events"})
 _CGI_HEADERS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})  # werkzeug skips both
 
-Gate = Callable[[], None]
+Gate = Callable[[Request], None]
 
 
 def _environ_key(header: str) -> str:
@@ -72,9 +72,9 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
     @blueprint.before_request
     def admit() -> None:
         req = current_request()
-        gate()
-        check_size()
-        json_body, raw = read_json_body()
+        gate(req)
+        check_size(req)
+        json_body, raw = read_json_body(req)
         problems = validator.request_problems(req, raw, json_body)
         problems += unseen(odd_text(req, json_body), problems)
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
@@ -89,8 +89,7 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
 def product_gate(authenticator: Authenticator, versions: Versions, services: Services) -> Gate:
     """Credentials, version, rate limit and fault rules, in that order (BEHAVIOUR.md §2)."""
 
-    def gate() -> None:
-        req = current_request()
+    def gate(req: Request) -> None:
         environ = req.environ  # headers read where werkzeug's Headers would read them
         identity = authenticator.identify(environ.get(_AUTHORIZATION))
         current_g().account_id = identity.account_id
@@ -100,7 +99,7 @@ def product_gate(authenticator: Authenticator, versions: Versions, services: Ser
             g.outside_version = True  # answers for no operation of the document
             raise
         check_rate_limit(services, req, identity.client_id)
-        inject_faults(services, identity.account_id)
+        inject_faults(services, req, identity.account_id)
 
     return gate
 
@@ -108,9 +107,9 @@ def product_gate(authenticator: Authenticator, versions: Versions, services: Ser
 def control_gate(admin: AdminGate, max_bytes: int) -> Gate:
     """The admin token, and the larger body limit that state import needs."""
 
-    def gate() -> None:
-        request.max_content_length = max_bytes
-        admin.check(dict(request.headers))
+    def gate(req: Request) -> None:
+        req.max_content_length = max_bytes
+        admin.check(dict(req.headers))
 
     return gate
 
@@ -128,9 +127,8 @@ def check_rate_limit(services: Services, req: Request, client_id: str) -> None:
         raise ApiError(429, "RateLimited", message, headers={"Retry-After": str(wait)})
 
 
-def inject_faults(services: Services, account_id: str) -> None:
+def inject_faults(services: Services, req: Request, account_id: str) -> None:
     """Carry out the Emulator-Fault header, or the first fault rule that fires."""
-    req = current_request()
     header = req.environ.get(_FAULT)
     if header is not None:
         try:
@@ -147,9 +145,8 @@ def inject_faults(services: Services, account_id: str) -> None:
         carry_out(ruled, "fault rule")
 
 
-def check_size() -> None:
+def check_size(req: Request) -> None:
     """Refuse a body over the limit before reading it; a chunked one is read to one byte past."""
-    req = current_request()
     limit = req.max_content_length
     if limit is None:
         return
@@ -191,9 +188,8 @@ def buffer_chunked(req: Request, limit: int) -> int:
     return len(data)
 
 
-def read_json_body() -> tuple[Any, bytes | None]:
+def read_json_body(req: Request) -> tuple[Any, bytes | None]:
     """The parsed body and the bytes to validate; a null top-level field counts as absent."""
-    req = current_request()
     if req.method not in _BODY_METHODS:
         return None, None
     raw = req.get_data(cache=True)
