@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from emulator.domain.jsontext import strict_loads
@@ -46,7 +46,7 @@ class JournalEntry:
     account_id: str | None
     duration_ms: float
 
-    @property
+    @cached_property  # counted when kept, when dropped, and for every page read
     def size(self) -> int:
         """Roughly the bytes the entry holds."""
         texts = [
