@@ -281,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LineFormatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(_LineFormatter(_LineFormatter.line))
     logging.basicConfig(level=level, handlers=[handler])
     # A line names no source file, thread or process: spare every record (one a request)
     # looking them up, as the logging HOWTO's "Optimization" section describes.
@@ -290,9 +290,19 @@ def _configure_logging(level: str) -> None:
 
 
 class _LineFormatter(logging.Formatter):
-    """The standard format, its date and time written once a second rather than per line."""
+    """`line`, with its date and time written once a second rather than per line."""
 
+    line = "%(asctime)s %(levelname)s %(message)s"
     _cached: tuple[int, str] = (-1, "")  # one attribute: threads read a consistent pair
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as `line` formats it, without the general formatter's steps (one line
+        a request) where there is no traceback or stack to add."""
+        if record.exc_info or record.exc_text or record.stack_info:
+            return super().format(record)
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record)
+        return f"{record.asctime} {record.levelname} {record.message}"
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         """`2026-11-30 06:20:00,123`, as logging.Formatter writes it."""

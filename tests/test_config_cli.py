@@ -1,8 +1,10 @@
 """Settings from the environment and the command line."""
 
+import logging
+
 import pytest
 
-from emulator.cli import build_parser, main, settings_from
+from emulator.cli import _LineFormatter, build_parser, main, settings_from
 from emulator.config import (
     ConfigError,
     Credential,
@@ -195,3 +197,26 @@ def test_the_state_limit_is_64_mib_unless_the_flag_or_the_variable_says(
     monkeypatch.setenv("EMULATOR_STATE_LIMIT", "8")
     args = build_parser().parse_args(["serve", "--state-limit", "300"])
     assert settings_from(args).max_state_bytes == 300 * mib
+
+
+def _record(**extra: object) -> logging.LogRecord:
+    record = logging.LogRecord(
+        "emulator.access", logging.INFO, "", 0, '%s "%s" %.1fms', ("a", "b", 1.25), None
+    )
+    record.__dict__.update(extra)
+    return record
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"stack_info": "Stack (most recent call last):\n  here"}, {"exc_text": "Traceback: boom"}],
+    ids=["plain", "stack", "traceback"],
+)
+def test_log_lines_read_as_the_standard_formatter_writes_them(extra: dict[str, object]) -> None:
+    formatter = _LineFormatter(_LineFormatter.line)
+    standard = logging.Formatter(_LineFormatter.line)
+    record = _record(**extra)
+    twin = logging.makeLogRecord(dict(vars(record)))  # the same instant, to the microsecond
+    line = formatter.format(record)
+    assert line == standard.format(twin)
+    assert line.split("\n")[0].endswith(' INFO a "b" 1.2ms')
