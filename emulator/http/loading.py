@@ -51,11 +51,20 @@ def loaders_of(view: Callable[..., Any] | None) -> Loaders:
     return found if isinstance(found, Loaders) else Loaders()
 
 
-def query_values(req: Request, loaders: Loaders) -> dict[str, Any]:
+def load_query(req: Request, loader: Loader | None) -> tuple[Any, list[Problem]]:
+    """The query string loaded by the route's schema (nothing without one), or its problems."""
+    if loader is None:
+        return None, []
+    return load(loader, query_values(req, loader.schema), "query")
+
+
+def query_values(req: Request, schema: Schema) -> dict[str, Any]:
     """The query string by name: the first value of each, or every value of the parameters
     the query schema lists as `repeated` (Sequence's `customerAlias` of usage events)."""
+    if not req.environ.get("QUERY_STRING"):
+        return {}
     values: dict[str, Any] = req.args.to_dict()
-    for name in getattr(loaders.query and loaders.query.schema, "repeated", ()):
+    for name in getattr(schema, "repeated", ()):
         if name in req.args:
             values[name] = req.args.getlist(name)
     return values

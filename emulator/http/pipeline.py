@@ -22,7 +22,7 @@ from emulator.http.admin import AdminGate
 from emulator.http.auth import Authenticator
 from emulator.http.errors import ApiError, Problem, validation_error
 from emulator.http.faults import FAULT_HEADER, carry_out
-from emulator.http.loading import load, loaders_of, query_values
+from emulator.http.loading import load, load_query, loaders_of
 from emulator.http.validation import OpenApiValidator, RequestValidator, route_of
 from emulator.http.version import (
     API_VERSION,
@@ -80,7 +80,7 @@ def admit_requests(blueprint: Blueprint, gate: Gate, validator: RequestValidator
         loaders = loaders_of(current_app.view_functions.get(req.endpoint or ""))
         state = current_g()
         state.body, body_problems = load(loaders.body, json_body, "body")
-        state.query, query_problems = load(loaders.query, query_values(req, loaders), "query")
+        state.query, query_problems = load_query(req, loaders.query)
         problems += unseen(body_problems + query_problems, problems)
         if problems:
             raise validation_error(problems)
