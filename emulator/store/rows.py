@@ -47,6 +47,7 @@ class RowMap(Generic[T]):
         self.table = table
         names = [field.name for field in fields(kind)]  # type: ignore[arg-type]
         self.columns = [table.c[name] for name in names if name in table.c]
+        self._names = tuple(column.name for column in self.columns)
         self.instants = self._marked("instant")
         self.json = self._marked("json")
         self.booleans = self._marked("boolean")
@@ -69,7 +70,7 @@ class RowMap(Generic[T]):
 
     def values(self, item: T) -> dict[str, Any]:
         """The row of `item`, by column name."""
-        row = {column.name: getattr(item, column.name) for column in self.columns}
+        row = {name: getattr(item, name) for name in self._names}
         for name in self.instants:
             row[name] = stored_instant(row[name])
         for name in self.json:
