@@ -275,7 +275,7 @@ def install_response_hooks(
     @app.after_request
     def finish(response: Response) -> Response:
         req, state = current_request(), current_g()
-        validator = validators.get((req.blueprint or "").split(".")[0])
+        validator = validators.get((req.blueprint or "").split(".")[0]) if validators else None
         # A 5xx speaks for the emulator (a fault, a database gone), not for the API's document;
         # nor does the 404 for an operation outside the version asked for.
         checked = "fault" not in state and "outside_version" not in state
