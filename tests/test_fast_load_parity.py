@@ -72,7 +72,7 @@ texts = st.sampled_from(
 @st.composite
 def inputs(draw: st.DrawFn, schema: Schema) -> Any:
     """A JSON object with some of the schema's keys (sent, nulled, retyped) and maybe others."""
-    keys = [f.data_key or name for name, f in schema.load_fields.items()]
+    keys = [name if f.data_key is None else f.data_key for name, f in schema.load_fields.items()]
     data: dict[str, Any] = {}
     for key in keys:
         choice = draw(st.integers(0, 9))
@@ -97,13 +97,19 @@ def test_the_hot_request_schemas_are_compiled() -> None:
 def test_a_compiled_load_equals_marshmallow_or_asks_it(name: str, data: st.DataObject) -> None:
     loader = LOADERS[name]
     assert loader.compiled is not None
-    value = data.draw(inputs(loader.schema))
+    _agrees(loader.schema, loader.compiled, data.draw(inputs(loader.schema)))
+
+
+def _agrees(schema: Schema, compiled: Any, value: Any) -> None:
+    """The compiled load gives marshmallow's result, to the type (True is not 1), or asks."""
     try:
-        expected = loader.schema.load(value)
+        expected = schema.load(value)
     except ValidationError:
-        assert loader.compiled(value) is ASK_MARSHMALLOW
+        assert compiled(value) is ASK_MARSHMALLOW
         return
-    assert loader.compiled(value) == expected
+    loaded = compiled(value)
+    assert loaded == expected
+    assert repr(loaded) == repr(expected)
 
 
 class _Draft(Schema):
@@ -144,6 +150,72 @@ class _Strict(_Draft):
         unknown = "raise"
 
 
-@pytest.mark.parametrize("schema", [_Checked(), _Prepared(), _Strict(), _Draft(many=True)])
+class _OwnLoad(_Draft):
+    def load(self, data: Any, **options: Any) -> Any:
+        return "loaded its own way"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [_Checked(), _Prepared(), _Strict(), _Draft(many=True), _Draft(partial=False), _OwnLoad()],
+    ids=["validates", "pre_load", "unknown-raise", "many", "partial", "own-load"],
+)
 def test_a_schema_with_other_hooks_or_options_is_left_to_marshmallow(schema: Schema) -> None:
     assert compile_load(schema) is None
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class _Upper(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class _Parent(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    @post_load
+    def b_second(self, data: dict[str, Any], **_: Any) -> Any:
+        return ("second", data)
+
+    @post_load
+    def a_first(self, data: dict[str, Any], **_: Any) -> Any:
+        return ("first", data)
+
+
+class _Zoo(_Parent):
+    """What a request schema may use, each where the compiled load could go wrong."""
+
+    text = fields.String(load_default="none")
+    shouted = _Upper(data_key="shout", load_default=None)
+    trimmed = fields.String(pre_load=[_stripped], post_load=[str.title], load_default=None)
+    renamed = fields.Raw(data_key="", attribute="kept_as", load_default=None)
+    flag = fields.Raw(allow_none=False, load_default=False)
+    count = fields.Integer(load_default=0)
+
+    @post_load
+    @staticmethod
+    def c_third(data: Any, **_: Any) -> Any:
+        return ("third", data)
+
+
+ZOO_INPUTS = [
+    {},
+    {"text": "a", "shout": "b", "trimmed": "  c d ", "": 1, "flag": True, "count": "2"},
+    {"text": 1},
+    {"shout": None, "flag": None},
+    {"flag": 1, "count": True},
+    {"flag": 1.0, "count": 1.5},
+    {"trimmed": 3},
+    {"unknown": "x", "text": ""},
+]
+
+
+@pytest.mark.parametrize("value", ZOO_INPUTS)
+def test_subclassed_renamed_and_hooked_fields_load_as_marshmallow_loads_them(value: Any) -> None:
+    compiled = compile_load(_Zoo())
+    assert compiled is not None
+    _agrees(_Zoo(), compiled, value)
