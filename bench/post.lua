@@ -13,7 +13,7 @@ function setup(thread)
 end
 
 function init(args)
-  prefix = string.format("bench-%s-%d", args[1] or "run", thread_number)
+  prefix = string.format("bench-%s-%d", args[1] or tostring(os.time()), thread_number)
 end
 
 request = function()

@@ -298,7 +298,7 @@ class _LineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """The record as `line` formats it, without the general formatter's steps (one line
         a request) where there is no traceback or stack to add."""
-        if record.exc_info or record.exc_text or record.stack_info:
+        if record.exc_info or record.exc_text or record.stack_info or self._fmt != self.line:
             return super().format(record)
         record.message = record.getMessage()
         record.asctime = self.formatTime(record)
