@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import Request
@@ -25,11 +26,15 @@ class Loader:
     """A schema, and its compiled load where it has one."""
 
     schema: Schema
-    compiled: CompiledLoad | None
 
     @classmethod
     def of(cls, schema: Schema | None) -> Loader | None:
-        return None if schema is None else cls(schema, compile_load(schema))
+        return None if schema is None else cls(schema)
+
+    @cached_property  # on first use: compiling every route's schema cost create_app 4 ms
+    def compiled(self) -> CompiledLoad | None:
+        """The schema's compiled load, or None where marshmallow loads it alone."""
+        return compile_load(self.schema)
 
 
 @dataclass(frozen=True)
