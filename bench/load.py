@@ -34,11 +34,9 @@ USAGE_EVENT = {
     "eventTimestamp": "2024-04-18T00:00:00Z",
     "eventProperties": {"length": 500, "type": "text_message"},
 }
-# Per kind of load: wrk's script, and the path and body of the Python fallback.
-KINDS = {
-    "seat": ("post.lua", "/seat-events", EVENT),
-    "usage": ("usage.lua", "/usage-events", USAGE_EVENT),
-}
+# Per kind of load (wrk's script, events.lua, takes the same names): the path and body of the
+# Python fallback.
+KINDS = {"seat": ("/seat-events", EVENT), "usage": ("/usage-events", USAGE_EVENT)}
 
 
 def post(url: str, body: dict[str, Any], path: str = "/seat-events") -> int:
@@ -67,7 +65,7 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def _wrk(url: str, kind: str, seconds: float) -> dict[str, float]:
-    script_path = str(ROOT / "bench" / KINDS[kind][0])
+    script_path = str(ROOT / "bench" / "events.lua")
     out = subprocess.run(
         [
             "wrk",
@@ -80,6 +78,7 @@ def _wrk(url: str, kind: str, seconds: float) -> dict[str, float]:
             url,
             "--",
             _run_id(),
+            kind,
         ],
         capture_output=True,
         text=True,
@@ -107,7 +106,7 @@ def _python_load(url: str, kind: str, seconds: float) -> dict[str, float]:
     """A fallback load generator (keep-alive connections in threads) where wrk is missing."""
     import http.client
 
-    _, path, event = KINDS[kind]
+    path, event = KINDS[kind]
     host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     stop = time.monotonic() + seconds
