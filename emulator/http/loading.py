@@ -66,8 +66,6 @@ def load_query(req: Request, loader: Loader | None) -> tuple[Any, list[Problem]]
 def query_values(req: Request, schema: Schema) -> dict[str, Any]:
     """The query string by name: the first value of each, or every value of the parameters
     the query schema lists as `repeated` (Sequence's `customerAlias` of usage events)."""
-    if not req.environ.get("QUERY_STRING"):
-        return {}
     values: dict[str, Any] = req.args.to_dict()
     for name in getattr(schema, "repeated", ()):
         if name in req.args:

@@ -336,7 +336,7 @@ def journal_entry(
         time=services.clock.now(),
         method=req.method,
         path=req.path,
-        query=req.args.to_dict() if req.environ.get("QUERY_STRING") else {},
+        query=req.args.to_dict(),
         headers=kept_headers(headers_of(req.environ)),
         body=body,
         body_truncated=body_cut,

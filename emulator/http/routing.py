@@ -6,11 +6,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Request, Response
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
+from werkzeug.utils import cached_property
 
 from emulator.http.loading import attach
 
@@ -47,12 +49,26 @@ class LazyBuildRule(Rule):
         return build
 
 
+class EmulatorRequest(Request):
+    """Flask's request, whose query string is parsed only when it has one: most requests
+    (every POST) have none, and werkzeug parsed the empty string each time it was read."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The URL's parameters, as werkzeug parses them."""
+        if not self.environ.get("QUERY_STRING"):
+            return self.parameter_storage_class()
+        return super().args
+
+
 class EmulatorFlask(Flask):
-    """Flask with lazily built URL rules, no coroutine check on every hook of every request
-    (the emulator's views and hooks are all plain functions), and a view's `(dict, status)`
-    written as JSON without Flask's general conversion."""
+    """Flask with lazily built URL rules, query strings parsed only when present, no coroutine
+    check on every hook of every request (the emulator's views and hooks are all plain
+    functions), and a view's `(dict, status)` written as JSON without Flask's general
+    conversion."""
 
     url_rule_class = LazyBuildRule
+    request_class = EmulatorRequest
     _json_writer: tuple[Callable[[Any], str], str] | None = None  # encode, and the mimetype
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:

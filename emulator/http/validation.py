@@ -74,7 +74,7 @@ class OpenApiValidator:
             "get" if request.method == "HEAD" else request.method,
             route_of(request),
             request.headers,
-            request.args.to_dict(flat=False) if request.environ.get("QUERY_STRING") else {},
+            request.args.to_dict(flat=False),
             request.mimetype if body else None,
             parsed,
             bool(body),
